@@ -1,0 +1,57 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+]
+
+let package = Package(
+    name: "Lanterne",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "lanterne", targets: ["lanterne"]),
+        .library(name: "Astronomy", targets: ["Astronomy"]),
+        .library(name: "Lighting", targets: ["Lighting"]),
+        .library(name: "HAL", targets: ["HAL"]),
+        .library(name: "Ledger", targets: ["Ledger"]),
+        .library(name: "Cabinet", targets: ["Cabinet"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+    ],
+    targets: [
+        .target(name: "Astronomy", swiftSettings: strict),
+        .target(
+            name: "Lighting",
+            dependencies: ["Astronomy", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict),
+        .target(name: "HAL", dependencies: ["Lighting", "Astronomy"], swiftSettings: strict),
+        .target(
+            name: "Ledger",
+            dependencies: ["Lighting", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
+        .target(
+            name: "Cabinet",
+            dependencies: [
+                "Astronomy", "Lighting", "HAL", "Ledger",
+                .product(name: "Collections", package: "swift-collections"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "lanterne",
+            dependencies: [
+                "Astronomy", "Lighting", "HAL", "Ledger", "Cabinet",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+        .testTarget(name: "AstronomyTests", dependencies: ["Astronomy"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "LightingTests", dependencies: ["Lighting", "Astronomy"], swiftSettings: strict),
+        .testTarget(name: "HALTests", dependencies: ["HAL", "Lighting", "Astronomy"], swiftSettings: strict),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Lighting", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
+        .testTarget(name: "CabinetTests", dependencies: ["Cabinet", "Lighting", "HAL", "Astronomy", "Ledger"], swiftSettings: strict),
+        .testTarget(name: "LanterneCLITests", dependencies: ["lanterne"], swiftSettings: strict),
+    ]
+)
