@@ -1,0 +1,156 @@
+import Foundation
+
+/// What a photocell has reported: its state before the first transition and the instants at
+/// which it changed, in time order. The engine only ever reads observations at or before the
+/// instant it evaluates, so decisions stay causal.
+public struct PhotocellObservations: Sendable, Hashable {
+    public var initiallyDark: Bool
+    /// (instant, dark after the change), strictly increasing in time.
+    public var transitions: [(at: Date, dark: Bool)]
+
+    public init(initiallyDark: Bool, transitions: [(at: Date, dark: Bool)] = []) {
+        self.initiallyDark = initiallyDark
+        self.transitions = transitions
+    }
+
+    /// Whether the cell said dark at `instant`.
+    public func isDark(at instant: Date) -> Bool {
+        var state = initiallyDark
+        for t in transitions {
+            if t.at > instant { break }
+            state = t.dark
+        }
+        return state
+    }
+
+    /// When the cell confirms `dark` inside `window`: the window start if it already says so
+    /// there, else its first change to that state inside the window, else nil.
+    public func confirmation(of dark: Bool, in window: ClosedRange<Date>) -> Date? {
+        if isDark(at: window.lowerBound) == dark { return window.lowerBound }
+        return transitions.first { $0.at > window.lowerBound && $0.at <= window.upperBound && $0.dark == dark }?.at
+    }
+
+    public static func == (l: Self, r: Self) -> Bool {
+        l.initiallyDark == r.initiallyDark && l.transitions.count == r.transitions.count
+            && zip(l.transitions, r.transitions).allSatisfy { $0.at == $1.at && $0.dark == $1.dark }
+    }
+    public func hash(into h: inout Hasher) {
+        h.combine(initiallyDark)
+        for t in transitions { h.combine(t.at); h.combine(t.dark) }
+    }
+}
+
+/// A technician's or operator's override of the plan.
+public struct ManualOverride: Sendable, Hashable {
+    public enum Target: Sendable, Hashable { case all, group(String), circuit(String) }
+    public var id: String
+    public var target: Target
+    public var level: DimLevel
+    /// In force from `from` (inclusive) to `until` (exclusive; nil: until removed).
+    public var from: Date
+    public var until: Date?
+    public init(id: String, target: Target, level: DimLevel, from: Date, until: Date?) {
+        self.id = id
+        self.target = target
+        self.level = level
+        self.from = from
+        self.until = until
+    }
+    public func isActive(at t: Date) -> Bool { from <= t && (until.map { t < $0 } ?? true) }
+}
+
+/// The timing of a presence raise, in seconds: a plain value the engine keeps per rule so the
+/// hot path never copies a whole `PresenceRule`.
+public struct PresenceTiming: Sendable, Hashable {
+    public var fadeIn: Double
+    public var hold: Double
+    public var fadeOut: Double
+    public init(fadeIn: Double, hold: Double, fadeOut: Double) {
+        self.fadeIn = fadeIn
+        self.hold = hold
+        self.fadeOut = fadeOut
+    }
+}
+
+extension PresenceRule {
+    public var timing: PresenceTiming {
+        PresenceTiming(fadeIn: Double(fadeInSeconds), hold: Double(holdSeconds), fadeOut: Double(fadeOutSeconds))
+    }
+}
+
+/// One presence sensor's recent detections, reduced to what the light needs: when the current
+/// raise began (shifted so that a re-trigger during fade-out ramps up from the current level)
+/// and the last detection.
+public struct PresenceTrack: Sendable, Hashable {
+    public var episodeStart: Date
+    public var lastDetection: Date
+
+    /// The track after a detection at `t` (tracks must be fed in time order).
+    public static func detected(_ previous: PresenceTrack?, at t: Date, rule: PresenceRule) -> PresenceTrack {
+        detected(previous, at: t, timing: rule.timing)
+    }
+
+    public static func detected(_ previous: PresenceTrack?, at t: Date, timing: PresenceTiming) -> PresenceTrack {
+        guard let p = previous else { return PresenceTrack(episodeStart: t, lastDetection: t) }
+        if t < p.lastDetection.addingTimeInterval(timing.hold) {
+            // Still fading in or holding: the episode goes on, the hold restarts.
+            return PresenceTrack(episodeStart: p.episodeStart, lastDetection: t)
+        }
+        let fraction = p.shape(at: t, timing: timing).fraction
+        if fraction <= 0 { return PresenceTrack(episodeStart: t, lastDetection: t) }
+        // Fading out: ramp up again from the current level.
+        return PresenceTrack(episodeStart: t.addingTimeInterval(-timing.fadeIn * fraction), lastDetection: t)
+    }
+
+    /// How far the raise is in force at `t`: 0 (none) ... 1 (full), and its rate of change per
+    /// second, and the next instant the shape changes.
+    public func shape(at t: Date, rule: PresenceRule) -> (fraction: Double, slope: Double, until: Date?) {
+        shape(at: t, timing: rule.timing)
+    }
+
+    public func shape(at t: Date, timing: PresenceTiming) -> (fraction: Double, slope: Double, until: Date?) {
+        let s = t.timeIntervalSince(episodeStart)
+        if s < 0 { return (0, 0, episodeStart) }
+        let fadeIn = timing.fadeIn
+        let holdEnd = lastDetection.addingTimeInterval(timing.hold)
+        if s < fadeIn && t < holdEnd {
+            return (s / fadeIn, 1 / fadeIn, min(episodeStart.addingTimeInterval(fadeIn), holdEnd))
+        }
+        if t < holdEnd { return (1, 0, holdEnd) }
+        let fadeOut = timing.fadeOut
+        let sinceHold = t.timeIntervalSince(holdEnd)
+        if sinceHold < fadeOut {
+            return (1 - sinceHold / fadeOut, -1 / fadeOut, holdEnd.addingTimeInterval(fadeOut))
+        }
+        return (0, 0, nil)
+    }
+
+    public func fraction(at t: Date, rule: PresenceRule) -> Double { shape(at: t, rule: rule).fraction }
+
+    /// The instant after which this track raises nothing any more.
+    public func end(rule: PresenceRule) -> Date { end(timing: rule.timing) }
+
+    public func end(timing: PresenceTiming) -> Date { lastDetection.addingTimeInterval(timing.hold + timing.fadeOut) }
+}
+
+/// Everything outside the profile that the engine's decision depends on.
+public struct EngineInputs: Sendable {
+    /// False until the clock is set from an RTC or a time sync: the fail-safe then rules.
+    public var clockTrusted: Bool
+    /// Circuits whose hardware is faulted (they go to their safe state).
+    public var faultedCircuits: Set<String>
+    public var overrides: [ManualOverride]
+    /// Presence tracks by sensor id.
+    public var presence: [String: PresenceTrack]
+    /// The photocell's reports; nil when the cabinet has no working photocell.
+    public var photocell: PhotocellObservations?
+
+    public init(clockTrusted: Bool = true, faultedCircuits: Set<String> = [], overrides: [ManualOverride] = [],
+                presence: [String: PresenceTrack] = [:], photocell: PhotocellObservations? = nil) {
+        self.clockTrusted = clockTrusted
+        self.faultedCircuits = faultedCircuits
+        self.overrides = overrides
+        self.presence = presence
+        self.photocell = photocell
+    }
+}
