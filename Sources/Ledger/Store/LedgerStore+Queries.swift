@@ -1,0 +1,101 @@
+import Foundation
+import GRDB
+import Lighting
+
+extension LedgerStore {
+    /// Lighting consumption and renewable production of the intervals that *start* in
+    /// `[from, to)`, summed exactly (integer watt-hours, returned as ``Lighting/Energy``).
+    ///
+    /// Counting by start instant puts each interval in exactly one period of any partition of
+    /// time, so monthly totals add up to the yearly total.
+    ///
+    /// - Parameter cabinetID: restricts both sums to one cabinet; `nil` sums all cabinets.
+    /// - Throws: ``LedgerError/readFailed(path:reason:)``.
+    public func totals(from: Date, to: Date, cabinetID: String? = nil)
+        throws(LedgerError) -> (lighting: Energy, production: Energy)
+    {
+        let lower = LedgerStore.secondsCeiling(from)
+        let upper = LedgerStore.secondsCeiling(to)
+        let sums = try read { db -> [Int64] in
+            var filter = ""
+            var arguments: StatementArguments = [lower, upper]
+            if let cabinetID {
+                filter = " AND cabinet_id = ?"
+                arguments += [cabinetID]
+            }
+            let lighting = try Int64.fetchOne(db, sql: """
+                SELECT COALESCE(SUM(energy_wh), 0) FROM circuit_interval
+                WHERE start_unix >= ? AND start_unix < ?\(filter)
+                """, arguments: arguments) ?? 0
+            let production = try Int64.fetchOne(db, sql: """
+                SELECT COALESCE(SUM(energy_wh), 0) FROM production_interval
+                WHERE start_unix >= ? AND start_unix < ?\(filter)
+                """, arguments: arguments) ?? 0
+            return [lighting, production]
+        }
+        return (Energy(wattHours: sums[0]), Energy(wattHours: sums[1]))
+    }
+
+    /// The intervals of one circuit that start in `[from, to)`, ordered by start.
+    ///
+    /// - Throws: ``LedgerError/readFailed(path:reason:)``.
+    public func circuitIntervals(cabinet cabinetID: String, circuit circuitID: String,
+                                 from: Date, to: Date) throws(LedgerError) -> [CircuitInterval] {
+        let lower = LedgerStore.secondsCeiling(from)
+        let upper = LedgerStore.secondsCeiling(to)
+        let path = self.path
+        return try read { db in
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT start_unix, end_unix, energy_wh, source, burning_seconds, mean_level_tenths
+                FROM circuit_interval
+                WHERE cabinet_id = ? AND circuit_id = ? AND start_unix >= ? AND start_unix < ?
+                ORDER BY start_unix
+                """, arguments: [cabinetID, circuitID, lower, upper])
+            var result: [CircuitInterval] = []
+            while let row = try rows.next() {
+                let sourceText: String = row[3]
+                let tenths: Int = row[5]
+                guard let source = EnergySource(rawValue: sourceText),
+                      let level = DimLevel(tenths: tenths) else {
+                    throw LedgerError.readFailed(
+                        path: path,
+                        reason: "circuit interval (cabinet \"\(cabinetID)\", circuit \"\(circuitID)\", start \(LedgerStore.iso(row[0]))) has source \"\(sourceText)\" and level \(tenths) tenths, which this build cannot read")
+                }
+                result.append(CircuitInterval(
+                    cabinetID: cabinetID, circuitID: circuitID,
+                    start: Date(timeIntervalSince1970: TimeInterval(row[0] as Int64)),
+                    end: Date(timeIntervalSince1970: TimeInterval(row[1] as Int64)),
+                    energyWh: row[2], source: source, burningSeconds: row[4], meanLevel: level))
+            }
+            return result
+        }
+    }
+
+    /// The intervals of one inverter that start in `[from, to)`, ordered by start.
+    ///
+    /// - Throws: ``LedgerError/readFailed(path:reason:)``.
+    public func productionIntervals(cabinet cabinetID: String, inverter inverterID: String,
+                                    from: Date, to: Date) throws(LedgerError) -> [ProductionInterval] {
+        let lower = LedgerStore.secondsCeiling(from)
+        let upper = LedgerStore.secondsCeiling(to)
+        return try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT start_unix, end_unix, energy_wh FROM production_interval
+                WHERE cabinet_id = ? AND inverter_id = ? AND start_unix >= ? AND start_unix < ?
+                ORDER BY start_unix
+                """, arguments: [cabinetID, inverterID, lower, upper]).map { row in
+                ProductionInterval(
+                    cabinetID: cabinetID, inverterID: inverterID,
+                    start: Date(timeIntervalSince1970: TimeInterval(row[0] as Int64)),
+                    end: Date(timeIntervalSince1970: TimeInterval(row[1] as Int64)),
+                    energyWh: row[2])
+            }
+        }
+    }
+
+    /// The smallest whole second at or after `date`: an integer start `s` satisfies
+    /// `s >= date` exactly when `s >= secondsCeiling(date)`.
+    static func secondsCeiling(_ date: Date) -> Int64 {
+        Int64(date.timeIntervalSince1970.rounded(.up))
+    }
+}
