@@ -1,0 +1,58 @@
+import Astronomy
+import Foundation
+import HAL
+import Lighting
+
+/// A PV array and the inverter that measures it.
+public struct PVArraySpec: Sendable, Hashable {
+    public var id: String
+    /// Board inverter that reports this array.
+    public var inverter: String
+    /// Peak power under standard test conditions, in kWp.
+    public var peakKilowatts: Double
+    /// Panel tilt from horizontal, degrees.
+    public var tiltDegrees: Double
+    /// Panel azimuth, degrees from north clockwise (180: due south).
+    public var azimuthDegrees: Double
+    /// Performance ratio (system losses), 0 ... 1.
+    public var performanceRatio: Double
+}
+
+/// The energy tariff used to value savings.
+public struct Tariff: Sendable, Hashable {
+    /// ISO 4217 currency code.
+    public var currency: String
+    /// Price of a kilowatt-hour, in `currency` (a decimal, never a binary float).
+    public var pricePerKilowattHour: Decimal
+}
+
+/// Settings of the simulated devices (used only with the simulated board).
+public struct SimulationSettings: Sendable, Hashable {
+    /// Detections per hour per presence sensor at the busiest hour.
+    public var presencePeakPerHour: Double
+    /// Solar altitude (degrees) at which the simulated photocell reports dark.
+    public var photocellAltitude: Double
+    /// Seed used when `lanterne simulate` is not given one.
+    public var seed: UInt64
+    public static let `default` = SimulationSettings(presencePeakPerHour: 30, photocellAltitude: -3, seed: 1)
+}
+
+/// Everything about one cabinet: where it is, what it lights, with which board and profile.
+/// Loaded from a cabinet file (`examples/*.yaml`, `/etc/lanterne/cabinet.yaml`) by
+/// `CabinetLoader`, together with the board and profile it names.
+public struct CabinetConfiguration: Sendable {
+    public var installation: Installation
+    public var board: Board
+    public var profile: Profile
+    /// Circuit id → board output id.
+    public var outputs: [String: String]
+    public var pvArrays: [PVArraySpec]
+    public var tariff: Tariff?
+    public var simulation: SimulationSettings
+    /// Length of a ledger interval, in seconds.
+    public var intervalSeconds: Int
+    /// Paths as resolved (absolute or relative to the working directory).
+    public var cabinetPath: String, boardPath: String, profilePath: String
+
+    public var site: Site { installation.site }
+}
