@@ -1,0 +1,167 @@
+import ArgumentParser
+import Astronomy
+import Cabinet
+import Foundation
+import Lighting
+
+/// `lanterne profile`: what technicians do with profiles before flashing them.
+struct ProfileCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "profile",
+        abstract: "Validate profiles and preview what they do.",
+        subcommands: [ValidateProfile.self, PlanProfile.self])
+}
+
+/// `lanterne profile validate FILE...`
+struct ValidateProfile: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check profile files; print every problem as FILE:LINE:COL: error: ...",
+        discussion: "Exit status: 0 when every file is valid, 1 when any is not, 2 on a usage error.")
+
+    @Argument(help: ArgumentHelp("Profile files (YAML).", valueName: "file"))
+    var files: [String]
+
+    @Flag(name: .customLong("quiet"), help: "Print only problems, nothing for valid files.")
+    var quiet = false
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("give at least one profile file") }
+    }
+
+    func run() throws {
+        var failed = false
+        for file in files {
+            let loaded = ProfileLoader.load(path: file)
+            Console.report(loaded.diagnostics)
+            if let p = loaded.value {
+                if !quiet {
+                    let warnings = loaded.diagnostics.warnings.count
+                    print("\(file): valid — profile '\(p.id)', \(p.groups.count) group(s), \(p.programs.count) program(s), \(p.plans.count) plan(s)\(p.presence.isEmpty ? "" : ", \(p.presence.count) presence rule(s)")\(warnings > 0 ? ", \(warnings) warning(s)" : "")")
+                }
+            } else {
+                failed = true
+                Console.stderr("\(file): invalid (\(loaded.diagnostics.errors.count) error(s))\n")
+            }
+        }
+        if failed { throw ExitCode(1) }
+    }
+}
+
+/// `lanterne profile plan --cabinet C [--profile P] --date D [--json]`
+struct PlanProfile: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Tonight's timeline per group: when each group switches and dims, and why.",
+        discussion: """
+            The date names the lighting day (the night that begins on its evening, noon to noon \
+            local time). Solar switch points are shown at their astronomical time; a photocell \
+            may move them inside the window shown.
+            """)
+
+    @Option(help: ArgumentHelp("Cabinet file.", valueName: "file"))
+    var cabinet: String
+
+    @Option(help: ArgumentHelp("Profile file (default: the one the cabinet names).", valueName: "file"))
+    var profile: String?
+
+    @Option(help: ArgumentHelp("Lighting day, in the cabinet's time zone.", valueName: "YYYY-MM-DD"))
+    var date: String
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func validate() throws {
+        guard CivilDate(date) != nil else {
+            throw ValidationError("'\(date)' is not a calendar date: expected YYYY-MM-DD, e.g. 2026-12-24")
+        }
+    }
+
+    func run() throws {
+        let loaded = CabinetLoader.load(path: cabinet, profileOverride: profile)
+        Console.report(loaded.diagnostics)
+        guard let config = loaded.value else { throw ExitCode(1) }
+        let day = CivilDate(date)!
+        let engine = try DimmingEngine.compile(profile: config.profile, installation: config.installation).get()
+        let night = engine.night(day, photocell: nil)
+        let clock = engine.clock
+        let p = config.profile
+
+        func local(_ d: Date) -> String {
+            let f = DateFormatter()
+            f.timeZone = clock.timeZone
+            f.locale = Locale(identifier: "en_US_POSIX")
+            f.dateFormat = "EEE HH:mm:ss zzz"
+            return f.string(from: d)
+        }
+        /// The photocell window of a step, when its point asks for confirmation.
+        func window(_ step: PlanTimeline.Step, plan: Plan) -> ClosedRange<Date>? {
+            guard case .plan(_, let text) = step.reason,
+                  plan.points.contains(where: { $0.time.description == text && $0.photocell }),
+                  config.board.inputs.contains(where: { $0.kind == .photocell }) else { return nil }
+            return step.at.addingTimeInterval(-Double(p.photocell.beforeSeconds))...step.at.addingTimeInterval(Double(p.photocell.afterSeconds))
+        }
+
+        if json {
+            var groups: [[String: Any]] = []
+            for (g, group) in p.groups.enumerated() {
+                let timeline = night.timelines[g]
+                let plan = p.plan(timeline.plan)!
+                groups.append([
+                    "id": group.id, "plan": timeline.plan, "circuits": group.circuits,
+                    "steps": timeline.steps.map { s -> [String: Any] in
+                        var o: [String: Any] = ["at": Console.isoUTC(s.at), "local": local(s.at), "level": s.level.percent,
+                                                "fadeSeconds": s.fadeSeconds, "reason": s.reason.description]
+                        if let w = window(s, plan: plan) {
+                            o["photocellWindow"] = [Console.isoUTC(w.lowerBound), Console.isoUTC(w.upperBound)]
+                        }
+                        return o
+                    },
+                ])
+            }
+            let sun = night.sun
+            let object: [String: Any] = [
+                "cabinet": config.site.id, "profile": p.id, "date": day.description,
+                "timeZone": clock.timeZone.identifier, "status": sun.status.rawValue,
+                "sun": Dictionary(uniqueKeysWithValues: SolarEvent.allCases.map { ($0.rawValue, Console.isoUTC(sun[$0])) }),
+                "lightingDay": ["start": Console.isoUTC(sun.start), "end": Console.isoUTC(sun.end)],
+                "groups": groups,
+            ]
+            print(try Console.json(object))
+            return
+        }
+
+        let sun = night.sun
+        print("\(config.site.name) — profile '\(p.id)' — lighting day \(day) (\(clock.timeZone.identifier))")
+        switch sun.status {
+        case .polarNight: print("Polar night: dark from noon to noon.")
+        case .midnightSun: print("Midnight sun: no dark period.")
+        case .normal:
+            print("Sunset \(local(sun[.sunset])), civil dusk \(local(sun[.civilDusk])); civil dawn \(local(sun[.civilDawn])), sunrise \(local(sun[.sunrise])).")
+        }
+        for (g, group) in p.groups.enumerated() {
+            let timeline = night.timelines[g]
+            let plan = p.plan(timeline.plan)!
+            let luminaires = group.circuits.compactMap { config.installation.circuit($0)?.luminaireCount }.reduce(0, +)
+            print("")
+            print("Group \(group.id) — circuits \(group.circuits.joined(separator: ", ")) (\(luminaires) luminaires) — plan \(timeline.plan)")
+            if timeline.steps.isEmpty { print("  (no switching this night)") }
+            for s in timeline.steps {
+                let level = String(format: "%5.1f %%", s.level.percent)
+                let fade = s.fadeSeconds > 0 ? " over \(DurationText.format(Int(s.fadeSeconds)))" : ""
+                var line = "  \(local(s.at))  \(Console.isoUTC(s.at))  \(level)\(fade)  \(s.reason)"
+                if let w = window(s, plan: plan) {
+                    let f = DateFormatter()
+                    f.timeZone = clock.timeZone
+                    f.dateFormat = "HH:mm"
+                    line += " — photocell may switch \(f.string(from: w.lowerBound))–\(f.string(from: w.upperBound))"
+                }
+                print(line)
+            }
+            for rule in p.presence where rule.sensors.contains(where: { $0.group == group.id }) {
+                let sensors = rule.sensors.filter { $0.group == group.id }.map { "\($0.id)@\($0.position)" }.joined(separator: ", ")
+                print("  presence '\(rule.id)': \(sensors) raise ±\(rule.neighbours) luminaires to \(rule.level) %, hold \(DurationText.format(rule.holdSeconds))\(rule.onlyWhenDark ? ", only when dark" : "")")
+            }
+        }
+    }
+}
