@@ -1,0 +1,31 @@
+// swift-tools-version: 6.1
+// Benchmarks for Lanterne (ordo-one/benchmark). A package of its own so that the main test
+// build does not compile the benchmark harness. Run: `cd Benchmarks && swift package benchmark`.
+import PackageDescription
+
+let package = Package(
+    name: "LanterneBenchmarks",
+    platforms: [.macOS(.v14)],
+    dependencies: [
+        .package(name: "Lanterne", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "AstronomyBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Astronomy", package: "Lanterne"),
+            ],
+            path: "Benchmarks/AstronomyBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+        .executableTarget(
+            name: "SimulationBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Cabinet", package: "Lanterne"),
+            ],
+            path: "Benchmarks/SimulationBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+    ]
+)
