@@ -2,10 +2,11 @@
 # Installs the system packages Lanterne builds against, on Debian or Ubuntu:
 # - libsqlite3-dev: the SQLite that GRDB (the energy ledger) links;
 # - libgpiod-dev, libmodbus-dev, pkg-config: the GPIO and Modbus drivers' C libraries;
-# - python3: the CLI tests use its sqlite3 module to read ledgers independently of our code.
+# - python3: the CLI tests use its sqlite3 module to read ledgers independently of our code;
+# - tzdata: the IANA time zones (cabinets run in local time; minimal images lack it).
 # Idempotent: does nothing when everything is present. Needs root (or sudo) to install.
 set -euo pipefail
-packages=(libsqlite3-dev libgpiod-dev libmodbus-dev pkg-config python3)
+packages=(libsqlite3-dev libgpiod-dev libmodbus-dev pkg-config python3 tzdata)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -42,6 +42,12 @@ func profile(points: String, limits: String = "", extra: String = "", circuits: 
     """
 }
 
+func presence(_ e: DimmingEngine, _ tracks: [String: PresenceTrack]) -> PresenceState {
+    var state = e.idlePresence()!
+    for (id, track) in tracks { state[id] = track }
+    return state
+}
+
 @Suite struct LocalClockTests {
     let clock = LocalClock(timeZone: paris)
 
@@ -199,7 +205,7 @@ func profile(points: String, limits: String = "", extra: String = "", circuits: 
         let e = try engine(yaml, installation(circuits: 2, count: 4))
         let t0 = utc("2026-11-20T23:30:00Z")   // 00:30 CET: plan off, dark
         let track = PresenceTrack.detected(nil, at: t0, rule: e.profile!.presence[0])
-        let o = e.evaluate(at: t0.addingTimeInterval(30), inputs: EngineInputs(presence: ["s1": track]))
+        let o = e.evaluate(at: t0.addingTimeInterval(30), inputs: EngineInputs(presence: presence(e, ["s1": track])))
         // position 5 is c2's first luminaire; neighbours 1: c1#3 (pos 4), c2#0 (5), c2#1 (6).
         #expect(o.circuits[0].raised.map(\.index) == [3])
         #expect(o.circuits[1].raised.map(\.index).sorted() == [0, 1])
@@ -207,12 +213,12 @@ func profile(points: String, limits: String = "", extra: String = "", circuits: 
         #expect(o.circuits[1].level(ofLuminaire: 3).percent == 0)
         #expect(o.nextChange == t0.addingTimeInterval(60))                      // hold ends
         // Fading out, 10 s into a 20 s fade: 50 %.
-        let fading = e.evaluate(at: t0.addingTimeInterval(70), inputs: EngineInputs(presence: ["s1": track]))
+        let fading = e.evaluate(at: t0.addingTimeInterval(70), inputs: EngineInputs(presence: presence(e, ["s1": track])))
         #expect(abs(fading.circuits[1].level(ofLuminaire: 0).percent - 50) < 1e-9)
         // Never lowers the plan: in the evening the plan is 30 %; raised luminaires only go up.
         let evening = utc("2026-11-20T19:00:00Z")
         let t2 = PresenceTrack.detected(nil, at: evening, rule: e.profile!.presence[0])
-        let o2 = e.evaluate(at: evening.addingTimeInterval(0.5), inputs: EngineInputs(presence: ["s1": t2]))
+        let o2 = e.evaluate(at: evening.addingTimeInterval(0.5), inputs: EngineInputs(presence: presence(e, ["s1": t2])))
         #expect(o2.circuits[1].level(ofLuminaire: 0).percent == 30)   // ramp at 25 % < plan 30 %
         #expect(o2.circuits[1].level(ofLuminaire: 3).percent == 30)
     }
@@ -221,8 +227,23 @@ func profile(points: String, limits: String = "", extra: String = "", circuits: 
         let e = try engine(yaml, installation(circuits: 2, count: 4))
         let noon = utc("2026-11-20T12:00:00Z")
         let track = PresenceTrack.detected(nil, at: noon, rule: e.profile!.presence[0])
-        let o = e.evaluate(at: noon.addingTimeInterval(10), inputs: EngineInputs(presence: ["s1": track]))
+        let o = e.evaluate(at: noon.addingTimeInterval(10), inputs: EngineInputs(presence: presence(e, ["s1": track])))
         #expect(o.circuits.allSatisfy { $0.raised.isEmpty && $0.base.percent == 0 })
+    }
+
+    @Test func presenceStateForgetsEndedTracks() throws {
+        let e = try engine(yaml, installation(circuits: 2, count: 4))
+        var state = e.idlePresence()!
+        #expect(state.sensors == ["s1"] && state.isIdle)
+        let t0 = utc("2026-11-20T23:30:00Z")
+        state.detected(sensor: "s1", at: t0)
+        #expect(state.earliestEnd == t0.addingTimeInterval(80))
+        state.forget(endedBy: t0.addingTimeInterval(79))
+        #expect(!state.isIdle)
+        state.forget(endedBy: t0.addingTimeInterval(80))
+        #expect(state.isIdle && state["s1"] == nil)
+        state.detected(sensor: "nobody", at: t0)   // unknown sensors are ignored
+        #expect(state.isIdle)
     }
 
     @Test func retriggerDuringFadeOutRampsFromTheCurrentLevel() throws {
@@ -246,7 +267,7 @@ func profile(points: String, limits: String = "", extra: String = "", circuits: 
         let track = PresenceTrack.detected(nil, at: t0, rule: e.profile!.presence[0])
         let o = ManualOverride(id: "op-1", target: .circuit("c2"), level: DimLevel(percent: 60)!,
                                from: t0.addingTimeInterval(-60), until: t0.addingTimeInterval(600))
-        let out = e.evaluate(at: t0.addingTimeInterval(5), inputs: EngineInputs(overrides: [o], presence: ["s1": track]))
+        let out = e.evaluate(at: t0.addingTimeInterval(5), inputs: EngineInputs(overrides: [o], presence: presence(e, ["s1": track])))
         #expect(out.circuits[1].base.percent == 60 && out.circuits[1].raised.isEmpty)
         #expect(out.circuits[1].reason == .override(id: "op-1"))
         #expect(out.circuits[0].raised.count == 1)     // c1 still follows presence

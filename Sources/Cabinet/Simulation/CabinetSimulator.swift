@@ -94,8 +94,9 @@ struct RunState {
     // Devices.
     let photocell: PhotocellModel?
     let presence: PresenceModel
+    /// A simulated sensor: its slot in the engine's presence state and its random stream.
     struct Sensor {
-        var id: String
+        var slot: Int
         var timing: PresenceTiming
         var onlyWhenDark: Bool
         var generator: SeededGenerator
@@ -104,7 +105,7 @@ struct RunState {
     var sensors: [Sensor]
     /// The earliest upcoming detection of any sensor.
     var nextDetection = Date.distantFuture
-    var tracks: [String: PresenceTrack] = [:]
+    var presenceState: PresenceState?
 
     // Current interval accumulators, per circuit.
     var intervalStart: Date
@@ -134,11 +135,13 @@ struct RunState {
         presence = PresenceModel(peakDetectionsPerHour: config.simulation.presencePeakPerHour)
         let clock = simulator.engine.clock
         sensors = []
+        presenceState = simulator.engine.idlePresence()
         for rule in config.profile.presence {
             for s in rule.sensors where config.board.input(s.id)?.kind == .presence {
+                guard let slot = presenceState?.slot(of: s.id) else { continue }
                 var g = SeededGenerator(seed: simulator.seed, stream: "presence/\(s.id)")
                 let next = presence.nextDetection(after: from, utcOffsetSeconds: clock.utcOffset(at: from), generator: &g)
-                sensors.append(Sensor(id: s.id, timing: rule.timing, onlyWhenDark: rule.onlyWhenDark, generator: g, next: next))
+                sensors.append(Sensor(slot: slot, timing: rule.timing, onlyWhenDark: rule.onlyWhenDark, generator: g, next: next))
             }
         }
         nextDetection = .distantFuture
@@ -155,6 +158,9 @@ struct RunState {
         burning = Array(repeating: 0, count: n)
         levelSeconds = Array(repeating: 0, count: n)
     }
+
+    /// The engine's decision, reused from event to event.
+    var output = EngineOutput.empty
 
     /// Simulates the part of lighting day `day` inside the run.
     mutating func simulate(day: CivilDate, recorder: inout some SimulationRecorder) throws {
@@ -175,14 +181,12 @@ struct RunState {
         let night = engine.night(day, photocell: observations)
         let end = min(night.sun.end, to)
         let dark = night.sun.dark
-        var inputs = EngineInputs(photocell: observations)
+        var inputs = EngineInputs(presence: presenceState, photocell: observations)
         var pending: [SimulatedCircuitInterval] = []
         var production: [SimulatedProductionInterval] = []
         let offset = clock.utcOffset(at: night.sun.start)
-        var tracksEnd = Date.distantFuture   // the earliest instant a current track stops raising
         while t < end {
-            inputs.presence = tracks
-            let output = engine.evaluate(at: t, inputs: inputs, night: night)
+            engine.evaluate(at: t, inputs: inputs, night: night, into: &output)
             var next = min(output.nextChange, end, intervalStart.addingTimeInterval(interval))
             next = min(next, nextDetection)
             integrate(output, from: t, to: next, dark: dark)
@@ -195,28 +199,20 @@ struct RunState {
                     let timing = sensors[k].timing
                     let reach = t.addingTimeInterval(timing.hold + timing.fadeOut)
                     if !sensors[k].onlyWhenDark || (reach > dark.lowerBound && t < dark.upperBound) {
-                        let track = PresenceTrack.detected(tracks[sensors[k].id], at: t, timing: timing)
-                        tracks[sensors[k].id] = track
-                        tracksEnd = min(tracksEnd, track.end(timing: timing))
+                        inputs.presence?.detected(slot: sensors[k].slot, at: t)
                     }
                     sensors[k].next = presence.nextDetection(after: t, utcOffsetSeconds: offset, generator: &sensors[k].generator)
                 }
                 nextDetection = .distantFuture
                 for s in sensors { nextDetection = min(nextDetection, s.next) }
             }
-            if t >= tracksEnd {
-                tracks = tracks.filter { $0.value.end(timing: timing(of: $0.key)) > t }
-                tracksEnd = tracks.map { $0.value.end(timing: timing(of: $0.key)) }.min() ?? .distantFuture
-            }
+            inputs.presence?.forget(endedBy: t)
             if t == intervalStart.addingTimeInterval(interval) || t == to {
                 closeInterval(at: t, into: &pending, production: &production)
             }
         }
+        presenceState = inputs.presence
         try recorder.record(circuits: pending, production: production)
-    }
-
-    func timing(of sensor: String) -> PresenceTiming {
-        sensors.first { $0.id == sensor }!.timing
     }
 
     /// Adds the energy of `[a, b)` under `output`, where every level is linear.

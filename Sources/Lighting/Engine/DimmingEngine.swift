@@ -33,6 +33,15 @@ public struct EngineOutput: Sendable, Hashable {
     /// The next instant at which any level changes shape if no input changes (a presence
     /// detection, a photocell change, an override or a fault are inputs: re-evaluate then).
     public var nextChange: Date
+
+    public init(at: Date, circuits: [CircuitOutput], nextChange: Date) {
+        self.at = at
+        self.circuits = circuits
+        self.nextChange = nextChange
+    }
+
+    /// An output to pass to `evaluate(at:inputs:night:into:)` the first time.
+    public static let empty = EngineOutput(at: .distantPast, circuits: [], nextChange: .distantPast)
 }
 
 /// What the light does: a pure function of (instant, inputs) for one cabinet.
@@ -54,8 +63,9 @@ public struct DimmingEngine: Sendable {
     let groupMembers: [[Member]]
     /// For each circuit: the minimum non-zero level (luminaire model and profile limit).
     let minimumLevel: [DimLevel]
-    /// Presence sensors: id → (rule index, group index, 0-based position).
-    let sensors: [String: (rule: Int, group: Int, position: Int)]
+    /// Presence sensors by slot (the order of `PresenceState`): rule index, group index,
+    /// 0-based position in the group.
+    let sensors: [(rule: Int, group: Int, position: Int)]
     /// Per presence rule, what the hot path needs (no strings, no arrays).
     struct RuleParameters: Sendable {
         var level: Double
@@ -65,6 +75,8 @@ public struct DimmingEngine: Sendable {
     }
     let ruleParameters: [RuleParameters]
     let specialDays: [String: SpecialDaySet]
+    /// `profile != nil`, without touching the (large) optional on the hot path.
+    let hasProfile: Bool
 
     /// An engine with no valid profile: every circuit in its safe state.
     public init(failSafe installation: Installation) {
@@ -74,13 +86,14 @@ public struct DimmingEngine: Sendable {
         groupOfCircuit = installation.circuits.map { _ in nil }
         groupMembers = []
         minimumLevel = installation.circuits.map { $0.model.minimumLevel }
-        sensors = [:]
+        sensors = []
         ruleParameters = []
         specialDays = [:]
+        hasProfile = false
     }
 
     private init(profile: Profile, installation: Installation, groupOfCircuit: [Int?], groupMembers: [[Member]],
-                 sensors: [String: (rule: Int, group: Int, position: Int)]) {
+                 sensors: [(rule: Int, group: Int, position: Int)]) {
         self.installation = installation
         self.profile = profile
         self.clock = LocalClock(timeZone: installation.site.timeZone)
@@ -91,6 +104,7 @@ public struct DimmingEngine: Sendable {
         self.ruleParameters = profile.presence.map {
             RuleParameters(level: $0.level.percent, timing: $0.timing, neighbours: $0.neighbours, onlyWhenDark: $0.onlyWhenDark)
         }
+        self.hasProfile = true
         self.specialDays = Dictionary(profile.specialDays.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
@@ -117,14 +131,15 @@ public struct DimmingEngine: Sendable {
         for (ci, c) in installation.circuits.enumerated() where groupOfCircuit[ci] == nil {
             d.warning("circuit '\(c.id)' is in no group of profile '\(profile.id)': it stays in its safe state (\(c.safeState.rawValue))", at: profile.location)
         }
-        var sensors: [String: (rule: Int, group: Int, position: Int)] = [:]
+        var sensors: [(rule: Int, group: Int, position: Int)] = []
         for (r, rule) in profile.presence.enumerated() {
             for s in rule.sensors {
-                guard let g = profile.groups.firstIndex(where: { $0.id == s.group }) else { continue }
+                // A valid profile names only existing groups.
+                let g = profile.groups.firstIndex { $0.id == s.group } ?? 0
                 if s.position > members[g].count {
                     d.error("sensor '\(s.id)' is at position \(s.position) but group '\(s.group)' has \(members[g].count) luminaires", at: s.location)
                 }
-                sensors[s.id] = (r, g, s.position - 1)
+                sensors.append((r, g, s.position - 1))
             }
         }
         let engine = DimmingEngine(profile: profile, installation: installation, groupOfCircuit: groupOfCircuit,
@@ -165,6 +180,9 @@ public struct DimmingEngine: Sendable {
         return Night(sun: sun, timelines: timelines)
     }
 
+    /// Presence state with no detection yet, for this engine's profile.
+    public func idlePresence() -> PresenceState? { profile.map(PresenceState.init(profile:)) }
+
     /// The lighting day containing `t`.
     public func lightingDay(containing t: Date) -> CivilDate { clock.lightingDay(containing: t) }
 
@@ -177,51 +195,68 @@ public struct DimmingEngine: Sendable {
 
     /// The decision at `t`, with `night` the lighting day containing `t`.
     public func evaluate(at t: Date, inputs: EngineInputs, night: Night) -> EngineOutput {
+        var output = EngineOutput(at: t, circuits: [], nextChange: night.sun.end)
+        evaluate(at: t, inputs: inputs, night: night, into: &output)
+        return output
+    }
+
+    /// The decision at `t`, written into `output`, reusing its storage: a runtime or a
+    /// simulation that evaluates at every event keeps one `EngineOutput` and allocates nothing
+    /// in steady state. Same result as `evaluate(at:inputs:night:)`.
+    public func evaluate(at t: Date, inputs: EngineInputs, night: Night, into output: inout EngineOutput) {
         precondition(night.sun.start <= t && t < night.sun.end, "night does not contain the instant")
         var next = night.sun.end
         func consider(_ d: Date?) { if let d, d > t, d < next { next = d } }
-        var outputs: [CircuitOutput] = []
-        outputs.reserveCapacity(installation.circuits.count)
-        for (ci, circuit) in installation.circuits.enumerated() {
+        if output.circuits.count != installation.circuits.count {
+            output.circuits = installation.circuits.map {
+                CircuitOutput(circuit: $0.id, base: .off, reason: .dayStart, raised: [])
+            }
+        }
+        output.at = t
+        for ci in installation.circuits.indices {
+            output.circuits[ci].raised.removeAll(keepingCapacity: true)
             let minimum = minimumLevel[ci]
+            let safeState = installation.circuits[ci].safeState
             // Fail-safe.
             let failure: String? =
                 !inputs.clockTrusted ? "clock not trusted"
-                : profile == nil ? "no valid profile"
-                : !inputs.faultedCircuits.isEmpty && inputs.faultedCircuits.contains(circuit.id) ? "hardware fault"
+                : !hasProfile ? "no valid profile"
+                : !inputs.faultedCircuits.isEmpty && inputs.faultedCircuits.contains(installation.circuits[ci].id) ? "hardware fault"
                 : groupOfCircuit[ci] == nil ? "circuit in no group" : nil
             if let failure {
-                let on = safeStateIsOn(circuit.safeState, at: t, inputs: inputs, sun: night.sun)
-                if circuit.safeState == .astronomical && inputs.clockTrusted {
+                let on = safeStateIsOn(safeState, at: t, inputs: inputs, sun: night.sun)
+                if safeState == .astronomical && inputs.clockTrusted {
                     consider(night.sun.dark.lowerBound); consider(night.sun.dark.upperBound)
                 }
-                outputs.append(CircuitOutput(circuit: circuit.id, base: clamp(LevelSample(percent: on ? 100 : 0), minimum),
-                                             reason: .failSafe(failure), raised: []))
+                output.circuits[ci].base = clamp(LevelSample(percent: on ? 100 : 0), minimum)
+                output.circuits[ci].reason = .failSafe(failure)
                 continue
             }
             let g = groupOfCircuit[ci]!
-            let group = profile!.groups[g]
             // Manual override.
-            if !inputs.overrides.isEmpty,
-               let o = inputs.overrides.filter({ $0.isActive(at: t) && targets($0.target, circuit: circuit.id, group: group.id) })
-                .max(by: { $0.from < $1.from }) {
-                consider(o.until)
-                outputs.append(CircuitOutput(circuit: circuit.id, base: clamp(LevelSample(percent: o.level.percent), minimum),
-                                             reason: .override(id: o.id), raised: []))
-                continue
+            if !inputs.overrides.isEmpty {
+                let circuitID = installation.circuits[ci].id, groupID = profile!.groups[g].id
+                if let o = inputs.overrides.filter({ $0.isActive(at: t) && targets($0.target, circuit: circuitID, group: groupID) })
+                    .max(by: { $0.from < $1.from }) {
+                    consider(o.until)
+                    output.circuits[ci].base = clamp(LevelSample(percent: o.level.percent), minimum)
+                    output.circuits[ci].reason = .override(id: o.id)
+                    continue
+                }
+                for o in inputs.overrides where o.from > t { consider(o.from) }
             }
-            for o in inputs.overrides where o.from > t { consider(o.from) }
             // Plan.
-            var (base, reason) = night.timelines[g].sample(at: t)
+            let (base, reason) = night.timelines[g].sample(at: t)
             consider(base.until)
-            base = clamp(base, minimum)
-            outputs.append(CircuitOutput(circuit: circuit.id, base: base, reason: reason, raised: []))
+            output.circuits[ci].base = clamp(base, minimum)
+            output.circuits[ci].reason = reason
         }
         // Presence, on circuits that follow their plan.
-        if profile != nil, !inputs.presence.isEmpty {
+        if hasProfile, let presence = inputs.presence, !presence.isIdle, presence.tracks.count == sensors.count {
             let dark = night.sun.dark
-            for (sensorID, track) in inputs.presence {
-                guard let placement = sensors[sensorID] else { continue }
+            for slot in presence.tracks.indices {
+                guard let track = presence.tracks[slot] else { continue }
+                let placement = sensors[slot]
                 let rule = ruleParameters[placement.rule]
                 let shape = track.shape(at: t, timing: rule.timing)
                 consider(shape.until)
@@ -237,21 +272,25 @@ public struct DimmingEngine: Sendable {
                 guard lo <= hi else { continue }
                 for k in lo...hi {
                     let m = members[k]
-                    guard outputs[m.circuit].reason.kind == .plan else { continue }
-                    let existing = outputs[m.circuit].raised.firstIndex { $0.index == m.index }
-                    let current = existing.map { outputs[m.circuit].raised[$0].sample.percent } ?? outputs[m.circuit].base.percent
+                    guard output.circuits[m.circuit].reason.kind == .plan else { continue }
+                    let existing = output.circuits[m.circuit].raised.firstIndex { $0.index == m.index }
+                    let current = existing.map { output.circuits[m.circuit].raised[$0].sample.percent } ?? output.circuits[m.circuit].base.percent
                     guard raise.percent > current else { continue }
-                    let raised = RaisedLuminaire(index: m.index, sample: clamp(raise, minimumLevel[m.circuit]), sensor: sensorID)
+                    let raised = RaisedLuminaire(index: m.index, sample: clamp(raise, minimumLevel[m.circuit]), sensor: presence.sensors[slot])
                     if let existing {
-                        outputs[m.circuit].raised[existing] = raised
+                        output.circuits[m.circuit].raised[existing] = raised
                     } else {
-                        outputs[m.circuit].raised.append(raised)
+                        if output.circuits[m.circuit].raised.capacity == 0 {
+                            output.circuits[m.circuit].raised.reserveCapacity(2 * rule.neighbours + 1)
+                        }
+                        output.circuits[m.circuit].raised.append(raised)
                     }
                 }
             }
         }
-        return EngineOutput(at: t, circuits: outputs, nextChange: next)
+        output.nextChange = next
     }
+
 
     func targets(_ target: ManualOverride.Target, circuit: String, group: String) -> Bool {
         switch target {

@@ -133,6 +133,78 @@ public struct PresenceTrack: Sendable, Hashable {
     public func end(timing: PresenceTiming) -> Date { lastDetection.addingTimeInterval(timing.hold + timing.fadeOut) }
 }
 
+/// The presence tracks of all the sensors of a profile, one slot per sensor in profile order
+/// (presence rules in order, their sensors in order). An array rather than a dictionary: the
+/// engine reads it at every event.
+public struct PresenceState: Sendable, Hashable {
+    /// Sensor ids, by slot.
+    public let sensors: [String]
+    let timings: [PresenceTiming]
+    /// Tracks by slot; nil when the sensor has no raise in progress.
+    public private(set) var tracks: [PresenceTrack?]
+    /// The earliest instant one of the current tracks stops raising (nil: no track).
+    public private(set) var earliestEnd: Date?
+
+    /// No detection yet, for every sensor of `profile`.
+    public init(profile: Profile) {
+        var ids: [String] = [], timings: [PresenceTiming] = []
+        for rule in profile.presence {
+            for s in rule.sensors {
+                ids.append(s.id)
+                timings.append(rule.timing)
+            }
+        }
+        sensors = ids
+        self.timings = timings
+        tracks = Array(repeating: nil, count: ids.count)
+    }
+
+    /// The slot of a sensor id.
+    public func slot(of sensor: String) -> Int? { sensors.firstIndex(of: sensor) }
+
+    /// The track of a sensor (nil when unknown or idle); setting replaces it.
+    public subscript(sensor: String) -> PresenceTrack? {
+        get { slot(of: sensor).flatMap { tracks[$0] } }
+        set {
+            guard let i = slot(of: sensor) else { return }
+            tracks[i] = newValue
+            recomputeEnd()
+        }
+    }
+
+    /// Records a detection of the sensor in `slot` at `t` (detections in time order).
+    public mutating func detected(slot: Int, at t: Date) {
+        let track = PresenceTrack.detected(tracks[slot], at: t, timing: timings[slot])
+        tracks[slot] = track
+        let end = track.end(timing: timings[slot])
+        earliestEnd = min(earliestEnd ?? end, end)
+    }
+
+    /// Records a detection of `sensor` at `t`; unknown sensors are ignored.
+    public mutating func detected(sensor: String, at t: Date) {
+        if let i = slot(of: sensor) { detected(slot: i, at: t) }
+    }
+
+    /// Forgets the tracks whose raise has ended by `t`.
+    public mutating func forget(endedBy t: Date) {
+        guard let end = earliestEnd, end <= t else { return }
+        for i in tracks.indices where tracks[i].map({ $0.end(timing: timings[i]) <= t }) == true {
+            tracks[i] = nil
+        }
+        recomputeEnd()
+    }
+
+    mutating func recomputeEnd() {
+        earliestEnd = nil
+        for i in tracks.indices {
+            if let end = tracks[i]?.end(timing: timings[i]) { earliestEnd = min(earliestEnd ?? end, end) }
+        }
+    }
+
+    /// True when no sensor has a raise in progress.
+    public var isIdle: Bool { earliestEnd == nil }
+}
+
 /// Everything outside the profile that the engine's decision depends on.
 public struct EngineInputs: Sendable {
     /// False until the clock is set from an RTC or a time sync: the fail-safe then rules.
@@ -140,13 +212,13 @@ public struct EngineInputs: Sendable {
     /// Circuits whose hardware is faulted (they go to their safe state).
     public var faultedCircuits: Set<String>
     public var overrides: [ManualOverride]
-    /// Presence tracks by sensor id.
-    public var presence: [String: PresenceTrack]
+    /// Presence tracks of the profile's sensors (nil: no detection yet).
+    public var presence: PresenceState?
     /// The photocell's reports; nil when the cabinet has no working photocell.
     public var photocell: PhotocellObservations?
 
     public init(clockTrusted: Bool = true, faultedCircuits: Set<String> = [], overrides: [ManualOverride] = [],
-                presence: [String: PresenceTrack] = [:], photocell: PhotocellObservations? = nil) {
+                presence: PresenceState? = nil, photocell: PhotocellObservations? = nil) {
         self.clockTrusted = clockTrusted
         self.faultedCircuits = faultedCircuits
         self.overrides = overrides

@@ -15,7 +15,10 @@ public struct NightSun: Sendable, Hashable {
     public let solarMidnight: Date
     /// Status of the evening (`day`) with respect to sunset.
     public let status: DayStatus
-    let events: [SolarEvent: Date]
+    /// Instants by `SolarEvent.nightOrder`.
+    let events: [Date]
+    /// From sunset to sunrise (empty under the midnight sun).
+    public let dark: Range<Date>
 
     public init(day: CivilDate, site: Site, clock: LocalClock) {
         self.day = day
@@ -31,7 +34,7 @@ public struct NightSun: Sendable, Hashable {
         solarMidnight = midnight
         let midnightAltitude = Sun.position(at: midnight, of: place).altitude
         status = Sun.events(on: day, at: place, utcOffsetSeconds: offset0).status
-        var events: [SolarEvent: Date] = [:]
+        var events = [Date](repeating: dayStart, count: SolarEvent.allCases.count)
         for event in SolarEvent.allCases {
             let crossing = Sun.crossings(of: event.altitude, on: event.isDusk ? day : next, at: place,
                                          utcOffsetSeconds: event.isDusk ? offset0 : offset1)
@@ -40,18 +43,14 @@ public struct NightSun: Sendable, Hashable {
                 instant = event.isDusk ? setting : rising
             }
             // No crossing on that side: is the sun above the altitude all night, or below?
-            events[event] = instant
+            events[event.nightOrder] = instant
                 ?? (midnightAltitude > event.altitude ? midnight : (event.isDusk ? dayStart : dayEnd))
         }
         self.events = events
+        let sunset = events[SolarEvent.sunset.nightOrder], sunrise = events[SolarEvent.sunrise.nightOrder]
+        dark = sunset < sunrise ? sunset..<sunrise : sunset..<sunset
     }
 
     /// The instant of `event` for this night (see the type's documentation for the fallbacks).
-    public subscript(_ event: SolarEvent) -> Date { events[event]! }
-
-    /// From sunset to sunrise (empty under the midnight sun).
-    public var dark: Range<Date> {
-        let a = self[.sunset], b = self[.sunrise]
-        return a < b ? a..<b : a..<a
-    }
+    public subscript(_ event: SolarEvent) -> Date { events[event.nightOrder] }
 }

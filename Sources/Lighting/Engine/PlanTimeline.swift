@@ -60,6 +60,8 @@ public struct PlanTimeline: Sendable, Hashable {
     public let start: Date, end: Date
     /// Steps in time order, all inside `start ..< end`, no two at the same instant.
     public let steps: [Step]
+    /// The level (percent) at the instant each step begins (before its own fade).
+    let startLevels: [Double]
 
     /// Resolves `plan` for the lighting day of `sun`:
     /// 1. nominal instants: fixed local times through the zone's rules, solar events from
@@ -129,6 +131,22 @@ public struct PlanTimeline: Sendable, Hashable {
             resolved.append(Step(at: at, level: point.level, fadeSeconds: Double(point.fadeSeconds), reason: nominal[i].reason))
         }
         steps = PlanTimeline.applyLimits(resolved, limits: limits, plan: plan.id, end: sun.end)
+        startLevels = PlanTimeline.startLevels(of: steps)
+    }
+
+    static func startLevels(of steps: [Step]) -> [Double] {
+        var levels: [Double] = []
+        levels.reserveCapacity(steps.count)
+        var level = 0.0
+        for (i, s) in steps.enumerated() {
+            levels.append(level)
+            // The level reached when the next step begins (a fade may be cut short).
+            let next = i + 1 < steps.count ? steps[i + 1].at : Date.distantFuture
+            let elapsed = next.timeIntervalSince(s.at)
+            level = s.fadeSeconds > 0 && elapsed < s.fadeSeconds
+                ? level + (s.level.percent - level) * elapsed / s.fadeSeconds : s.level.percent
+        }
+        return levels
     }
 
     /// Bridges off periods shorter than the relay cycle (the previous level is kept) and holds
@@ -184,40 +202,24 @@ public struct PlanTimeline: Sendable, Hashable {
     /// The plan's level at `t` (0 before the first step), with its slope during a fade and the
     /// next instant the level changes shape.
     public func sample(at t: Date) -> (LevelSample, LevelReason) {
-        var previousLevel = 0.0
-        var reason = LevelReason.dayStart
         var index = -1
-        for (i, s) in steps.enumerated() {
-            if s.at > t { break }
+        for i in steps.indices {
+            if steps[i].at > t { break }
             index = i
         }
         if index < 0 {
             return (LevelSample(percent: 0, slope: 0, until: steps.first?.at ?? end), .dayStart)
         }
-        // Level reached at the start of step `index`: replay fades before it.
-        for i in 0..<index {
-            previousLevel = level(of: i, at: steps[i + 1].at, from: previousLevel)
-        }
         let s = steps[index]
-        reason = s.reason
+        let from = startLevels[index]
         let nextAt = index + 1 < steps.count ? steps[index + 1].at : end
         let target = s.level.percent
         let elapsed = t.timeIntervalSince(s.at)
-        if s.fadeSeconds > 0 && elapsed < s.fadeSeconds && target != previousLevel {
-            let slope = (target - previousLevel) / s.fadeSeconds
+        if s.fadeSeconds > 0 && elapsed < s.fadeSeconds && target != from {
+            let slope = (target - from) / s.fadeSeconds
             let fadeEnd = s.at.addingTimeInterval(s.fadeSeconds)
-            return (LevelSample(percent: previousLevel + slope * elapsed, slope: slope, until: min(fadeEnd, nextAt)), reason)
+            return (LevelSample(percent: from + slope * elapsed, slope: slope, until: min(fadeEnd, nextAt)), s.reason)
         }
-        return (LevelSample(percent: target, slope: 0, until: nextAt), reason)
-    }
-
-    /// The level of step `i` at `t` (during or after its fade), starting from `from`.
-    func level(of i: Int, at t: Date, from: Double) -> Double {
-        let s = steps[i]
-        let elapsed = t.timeIntervalSince(s.at)
-        if s.fadeSeconds > 0 && elapsed < s.fadeSeconds {
-            return from + (s.level.percent - from) * elapsed / s.fadeSeconds
-        }
-        return s.level.percent
+        return (LevelSample(percent: target, slope: 0, until: nextAt), s.reason)
     }
 }
