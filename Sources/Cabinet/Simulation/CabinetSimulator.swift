@@ -69,6 +69,9 @@ public struct CabinetSimulator: Sendable {
             progress(min(1, state.t.timeIntervalSince(from) / to.timeIntervalSince(from)))
             day = day.adding(days: 1)
         }
+        for (ci, c) in configuration.installation.circuits.enumerated() {
+            state.report.circuits[c.id] = state.circuitTotals[ci]
+        }
         return state.report
     }
 
@@ -118,6 +121,8 @@ struct RunState {
     let counts: [Int]
     let legacyWatts: [Double]
     var luminaireBurningSeconds = 0.0
+    /// Per-circuit totals of the run, by circuit index (the report's dictionary is filled at the end).
+    var circuitTotals: [SimulationReport.CircuitTotals]
 
     init(simulator: CabinetSimulator, from: Date, to: Date) {
         sim = simulator
@@ -157,6 +162,7 @@ struct RunState {
         baselineJoules = Array(repeating: 0, count: n)
         burning = Array(repeating: 0, count: n)
         levelSeconds = Array(repeating: 0, count: n)
+        circuitTotals = Array(repeating: SimulationReport.CircuitTotals(), count: n)
     }
 
     /// The engine's decision, reused from event to event.
@@ -261,9 +267,9 @@ struct RunState {
             let baseline = Energy(milliwattHours: Int64((baselineJoules[ci] / 3.6).rounded()))
             report.lighting = report.lighting + energy
             report.baseline = report.baseline + baseline
-            report.circuits[c.id, default: .init()].lighting += energy
-            report.circuits[c.id, default: .init()].baseline += baseline
-            report.circuits[c.id, default: .init()].burningSeconds += Int(burning[ci].rounded())
+            circuitTotals[ci].lighting += energy
+            circuitTotals[ci].baseline += baseline
+            circuitTotals[ci].burningSeconds += Int(burning[ci].rounded())
             let mean = burning[ci] > 0 ? levelSeconds[ci] / burning[ci] : 0
             pending.append(SimulatedCircuitInterval(circuit: c.id, start: start, end: end, energy: energy,
                                                     baseline: baseline, burningSeconds: Int(burning[ci].rounded()),

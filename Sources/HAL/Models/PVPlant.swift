@@ -34,9 +34,24 @@ public struct PVPlant: Sendable, Hashable {
     }
 
     func power(at instant: Date, sun: SunPosition) -> Watts {
+        var cache: (day: Int, weather: WeatherModel.Day)?
+        return power(at: instant, sun: sun, weatherCache: &cache)
+    }
+
+    /// `power(at:sun:)` reusing the weather of the solar day across calls (the day's weather
+    /// is drawn from its own random stream: computing it once per day saves most of the cost
+    /// of integrating a day).
+    func power(at instant: Date, sun: SunPosition, weatherCache: inout (day: Int, weather: WeatherModel.Day)?) -> Watts {
         guard sun.altitude > 0 else { return .zero }
         let clear = clearSky.irradiance(altitude: sun.altitude)
-        let sky = weather?.transmission(at: instant, longitude: location.longitude) ?? .clearSky
+        var sky = WeatherModel.Transmission.clearSky
+        if let weather {
+            let (dayNumber, hour) = WeatherModel.solarDay(of: instant, longitude: location.longitude)
+            if weatherCache?.day != dayNumber {
+                weatherCache = (dayNumber, weather.day(CivilDate(daysSinceEpoch: dayNumber)))
+            }
+            sky = weatherCache!.weather.transmission(atSolarHour: hour)
+        }
         let direct = clear.directNormal * sky.beam
         let diffuse = clear.diffuseHorizontal * sky.diffuse
         let irradiance = ClearSkyModel.Irradiance(
@@ -66,6 +81,7 @@ public struct PVPlant: Sendable, Hashable {
         let step = PVPlant.integrationStep
         var index = (from / step).rounded(.down)
         var joules = 0.0
+        var weatherCache: (day: Int, weather: WeatherModel.Day)?
         while index * step < to {
             let start = max(from, index * step)
             let end = min(to, (index + 1) * step)
@@ -73,7 +89,7 @@ public struct PVPlant: Sendable, Hashable {
             let instant = Date(timeIntervalSince1970: middle)
             let sun = Sun.position(at: instant, of: location)
             if sun.altitude > 0 {
-                joules += power(at: instant, sun: sun).value * (end - start)
+                joules += power(at: instant, sun: sun, weatherCache: &weatherCache).value * (end - start)
                 index += 1
             } else {
                 // Steps whose middle comes before the sun can possibly be back above the horizon.

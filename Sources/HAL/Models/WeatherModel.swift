@@ -97,10 +97,17 @@ public struct WeatherModel: Sendable, Hashable {
     /// are taken in local mean solar time (UTC + longitude / 15 h), so that a day's
     /// weather covers one whole daylight period anywhere on Earth.
     public func transmission(at instant: Date, longitude: Double) -> Transmission {
+        let (dayNumber, hour) = WeatherModel.solarDay(of: instant, longitude: longitude)
+        return day(CivilDate(daysSinceEpoch: dayNumber)).transmission(atSolarHour: hour)
+    }
+
+    /// The local mean solar day (days since 1970-01-01) and hour of `instant` at `longitude`:
+    /// what ``transmission(at:longitude:)`` looks up, so a caller integrating over a day can
+    /// compute ``day(_:)`` once and reuse it.
+    public static func solarDay(of instant: Date, longitude: Double) -> (day: Int, hour: Double) {
         let solar = instant.timeIntervalSince1970 + longitude * 240
         let dayNumber = (solar / 86400).rounded(.down)
-        let hour = (solar - dayNumber * 86400) / 3600
-        return day(CivilDate(daysSinceEpoch: Int(dayNumber))).transmission(atSolarHour: hour)
+        return (Int(dayNumber), (solar - dayNumber * 86400) / 3600)
     }
 
     /// Keep the weather's streams apart from other models seeded with the same number.
