@@ -27,9 +27,10 @@ struct Lanterne: AsyncParsableCommand {
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {
-                // Usage errors: one line and a pointer to --help, exit status 2.
-                let message = fullMessage(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-                FileHandle.standardError.write(Data("\(message)\nSee 'lanterne --help'.\n".utf8))
+                // Usage errors: one line with a pointer to --help, exit status 2.
+                var message = fullMessage(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+                if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
+                FileHandle.standardError.write(Data("error: \(message) (see 'lanterne --help')\n".utf8))
                 Foundation.exit(2)
             }
             exit(withError: error)

@@ -91,7 +91,7 @@ struct PlanProfile: ParsableCommand {
             let f = DateFormatter()
             f.timeZone = clock.timeZone
             f.locale = Locale(identifier: "en_US_POSIX")
-            f.dateFormat = "EEE HH:mm:ss zzz"
+            f.dateFormat = "EEE HH:mm:ss xxx"
             return f.string(from: d)
         }
         /// The photocell window of a step, when its point asks for confirmation.
@@ -138,6 +138,7 @@ struct PlanProfile: ParsableCommand {
         case .midnightSun: print("Midnight sun: no dark period.")
         case .normal:
             print("Sunset \(local(sun[.sunset])), civil dusk \(local(sun[.civilDusk])); civil dawn \(local(sun[.civilDawn])), sunrise \(local(sun[.sunrise])).")
+            print("Times are local (with their UTC offset) and UTC.")
         }
         for (g, group) in p.groups.enumerated() {
             let timeline = night.timelines[g]

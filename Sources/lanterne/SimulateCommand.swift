@@ -30,7 +30,8 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Day after the last, in the cabinet's time zone.", valueName: "YYYY-MM-DD"))
     var to: String
 
-    @Option(help: ArgumentHelp("Random seed of the simulated sensors and weather (default: the cabinet file's).", valueName: "n"))
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("Random seed of the simulated sensors and weather, 0 or more (default: the cabinet file's).", valueName: "n"))
     var seed: UInt64?
 
     @Option(help: ArgumentHelp("Write per-interval records to this SQLite ledger (created if missing).", valueName: "path"))

@@ -131,14 +131,14 @@ struct AstroCommandTests {
     ])
     func badInput(arguments: [String], message: String) throws {
         let result = try CLIRunner.run(["astro"] + arguments)
-        #expect(result.status != 0)
+        #expect(result.status == 2)   // a usage error
         #expect(result.stdout.isEmpty)
         let lines = result.stderr.split(separator: "\n")
-        // One error line (ArgumentParser follows a validation error with its usage hint).
-        let errors = lines.filter { $0.hasPrefix("Error:") }
-        #expect(errors.count == 1, "stderr: \(result.stderr)")
-        #expect(lines.first?.hasPrefix("Error:") == true, "stderr: \(result.stderr)")
-        #expect(errors.first?.contains(message) == true, "stderr: \(result.stderr)")
+        // Exactly one line: the error, with a pointer to --help.
+        #expect(lines.count == 1, "stderr: \(result.stderr)")
+        #expect(lines.first?.hasPrefix("error: ") == true, "stderr: \(result.stderr)")
+        #expect(lines.first?.contains(message) == true, "stderr: \(result.stderr)")
+        #expect(lines.first?.hasSuffix("(see 'lanterne --help')") == true, "stderr: \(result.stderr)")
         for forbidden in ["Fatal error", "Stack dump", "backtrace", "Crash", "#0 "] {
             #expect(!result.stderr.contains(forbidden), "stderr: \(result.stderr)")
         }

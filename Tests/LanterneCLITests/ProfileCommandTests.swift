@@ -48,6 +48,14 @@ import Testing
         #expect(unknown.status == 2)
     }
 
+    @Test func aCabinetFileIsNotAProfile() throws {
+        let r = try CLIRunner.run(["profile", "validate", "examples/montdidier.yaml"])
+        #expect(r.status == 1)
+        #expect(r.stderr.hasPrefix("examples/montdidier.yaml:8:1: error: this is a cabinet file (it has a top-level 'cabinet:' key), not a profile file\n"))
+        let board = try CLIRunner.run(["profile", "plan", "--cabinet", "boards/simulated.yaml", "--date", "2026-01-01"])
+        #expect(board.stderr == "boards/simulated.yaml:7:1: error: this is a board file (it has a top-level 'board:' key), not a cabinet file\n")
+    }
+
     @Test func missingFileIsOneLine() throws {
         let r = try CLIRunner.run(["profile", "validate", "profiles/nope.yaml"])
         #expect(r.status == 1)
@@ -88,6 +96,6 @@ import Testing
     @Test func badDateIsAUsageError() throws {
         let r = try CLIRunner.run(["profile", "plan", "--cabinet", "examples/montdidier.yaml", "--date", "2026-02-30"])
         #expect(r.status == 2)
-        #expect(r.stderr.hasPrefix("Error: '2026-02-30' is not a calendar date"))
+        #expect(r.stderr == "error: '2026-02-30' is not a calendar date: expected YYYY-MM-DD, e.g. 2026-12-24 (see 'lanterne --help')\n")
     }
 }

@@ -107,6 +107,16 @@ func presence(_ e: DimmingEngine, _ tracks: [String: PresenceTrack]) -> Presence
         #expect(steps[0].level.tenths == 500)
     }
 
+    @Test func collapsedPointsKeepTheFadeOfTheAnchor() throws {
+        let e = try engine(profile(points: """
+                  - { at: sunset, level: 100, fade: 0s }
+                  - { at: "21:30", level: 50, fade: 10m }
+                  - { at: sunrise, level: 0 }
+            """))
+        let first = e.night(CivilDate("2026-06-21")!, photocell: nil).timelines[0].steps[0]
+        #expect(first.level.tenths == 500 && first.fadeSeconds == 0)
+    }
+
     @Test func fadeIsLinear() throws {
         let e = try engine(profile(points: """
                   - { at: "20:00", level: 100 }

@@ -26,7 +26,7 @@ public enum CabinetLoader {
 
     public static func load(text: String, file: String, profileOverride: String? = nil) -> Loaded<CabinetConfiguration> {
         let r = SourceReader(file: file)
-        guard let root = r.parse(text),
+        guard let root = r.parse(text), r.expect(.cabinet, root),
               let m = r.mapping(root, allowed: ["cabinet", "name", "site", "board", "profile", "luminaires", "circuits",
                                                 "pv", "tariff", "simulation", "ledger", "sources"],
                                 required: ["cabinet", "site", "board", "luminaires", "circuits"]) else {
@@ -129,9 +129,12 @@ public enum CabinetLoader {
             if let board, !board.inverters.contains(where: { $0.id == inv }), let node = pm["inverter"] {
                 r.error("board '\(board.id)' has no inverter '\(inv)'\(Suggestion.hint(for: inv, in: board.inverters.map(\.id)))", at: node)
             }
+            if let other = arrays.first(where: { $0.inverter == inv }), let node = pm["inverter"] {
+                r.error("inverter '\(inv)' already measures PV array '\(other.id)'; give each array its own inverter", at: node)
+            }
             arrays.append(PVArraySpec(id: pid, inverter: inv, peakKilowatts: kwp,
                                       tiltDegrees: pm["tilt"].flatMap { r.double($0, in: 0...90, unit: "°") } ?? 30,
-                                      azimuthDegrees: pm["azimuth"].flatMap { r.double($0, in: 0...360, unit: "°") } ?? 180,
+                                      azimuthDegrees: pm["azimuth"].flatMap { r.double($0, in: 0...359.99, unit: "°") } ?? 180,
                                       performanceRatio: pm["performanceRatio"].flatMap { r.double($0, in: 0.1...1) } ?? 0.8))
         }
         var tariff: Tariff?

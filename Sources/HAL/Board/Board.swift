@@ -95,7 +95,7 @@ public enum BoardLoader {
 
     public static func load(text: String, file: String) -> Loaded<Board> {
         let r = SourceReader(file: file)
-        guard let root = r.parse(text),
+        guard let root = r.parse(text), r.expect(.board, root),
               let m = r.mapping(root, allowed: ["board", "description", "driver", "outputs", "inputs", "meters", "inverters"],
                                 required: ["board", "driver", "outputs"]) else {
             return Loaded(value: nil, diagnostics: r.diagnostics)

@@ -127,8 +127,15 @@ public struct PlanTimeline: Sendable, Hashable {
             at = max(at, previous)
             previous = at
             guard at < sun.end else { continue }
-            if let last = resolved.last, last.at == at { resolved.removeLast() }
-            resolved.append(Step(at: at, level: point.level, fadeSeconds: Double(point.fadeSeconds), reason: nominal[i].reason))
+            var fade = Double(point.fadeSeconds)
+            if let last = resolved.last, last.at == at {
+                // Points collapsed onto one instant: the later level, with the fade of the point
+                // whose instant it is (a road lit at sunset with a 10-minute step-down written
+                // for 22:00 comes on at the step-down level, without fading in from darkness).
+                fade = last.fadeSeconds
+                resolved.removeLast()
+            }
+            resolved.append(Step(at: at, level: point.level, fadeSeconds: fade, reason: nominal[i].reason))
         }
         steps = PlanTimeline.applyLimits(resolved, limits: limits, plan: plan.id, end: sun.end)
         startLevels = PlanTimeline.startLevels(of: steps)

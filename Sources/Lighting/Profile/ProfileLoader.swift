@@ -24,7 +24,7 @@ public enum ProfileLoader {
     /// Parses and validates profile YAML `text`; `file` names it in findings.
     public static func load(text: String, file: String) -> Loaded<Profile> {
         let r = SourceReader(file: file)
-        guard let root = r.parse(text) else { return Loaded(value: nil, diagnostics: r.diagnostics) }
+        guard let root = r.parse(text), r.expect(.profile, root) else { return Loaded(value: nil, diagnostics: r.diagnostics) }
         let profile = read(root, r)
         if let profile { validate(profile, r) }
         return Loaded(value: profile, diagnostics: r.diagnostics)

@@ -114,6 +114,29 @@ public final class SourceReader {
 
     // MARK: structure
 
+    /// The kinds of Lanterne files, told apart by their identifying top-level key.
+    public enum FileKind: String, Sendable, CaseIterable {
+        case profile, cabinet, board
+    }
+
+    /// Checks that `root` is a file of `kind`; when it is another kind of Lanterne file, says
+    /// so in one error (instead of a list of unknown keys) and returns false.
+    public func expect(_ kind: FileKind, _ root: SourceNode) -> Bool {
+        guard case .mapping(let m) = root.node else { return true }
+        let keys = Set(m.keys.compactMap { $0.scalar?.string })
+        // Cabinet files also name their board and profile; board files have a driver.
+        let actual: FileKind? =
+            keys.contains("cabinet") ? .cabinet
+            : keys.contains("board") && (keys.contains("driver") || keys.contains("outputs")) ? .board
+            : keys.contains("profile") && (keys.contains("plans") || keys.contains("groups")) ? .profile
+            : nil
+        if let actual, actual != kind {
+            error("this is a \(actual.rawValue) file (it has a top-level '\(actual.rawValue):' key), not a \(kind.rawValue) file", at: root)
+            return false
+        }
+        return true
+    }
+
     /// Checks that `node` is a mapping whose keys are all in `allowed` (did-you-mean for the
     /// others), that no key repeats, and that every `required` key is present.
     public func mapping(_ node: SourceNode, allowed: [String], required: [String] = []) -> SourceMapping? {
