@@ -107,6 +107,23 @@ func presence(_ e: DimmingEngine, _ tracks: [String: PresenceTrack]) -> Presence
         #expect(steps[0].level.tenths == 500)
     }
 
+    @Test func switchPointsAcrossDaylightSavingChanges() throws {
+        let e = try engine(profile(points: """
+                  - { at: "20:00", level: 100 }
+                  - { at: "02:30", level: 40 }
+                  - { at: "04:00", level: 0 }
+            """))
+        // Night of Saturday 28 March 2026: 02:30 does not exist; it takes effect at 03:00 CEST.
+        let spring = e.night(CivilDate("2026-03-28")!, photocell: nil).timelines[0].steps
+        #expect(spring.map { iso($0.at) } == ["2026-03-28T19:00:00Z", "2026-03-29T01:00:00Z", "2026-03-29T02:00:00Z"])
+        // Night of Saturday 24 October 2026: 02:30 happens twice; it takes effect once, first.
+        let autumn = e.night(CivilDate("2026-10-24")!, photocell: nil).timelines[0].steps
+        #expect(autumn.map { iso($0.at) } == ["2026-10-24T18:00:00Z", "2026-10-25T00:30:00Z", "2026-10-25T03:00:00Z"])
+        // The lighting day of the autumn change lasts 25 hours.
+        let night = e.night(CivilDate("2026-10-24")!, photocell: nil)
+        #expect(night.sun.end.timeIntervalSince(night.sun.start) == 25 * 3600)
+    }
+
     @Test func collapsedPointsKeepTheFadeOfTheAnchor() throws {
         let e = try engine(profile(points: """
                   - { at: sunset, level: 100, fade: 0s }
