@@ -140,12 +140,16 @@ struct SimulateCommand: ParsableCommand {
                 "at \(tariff.pricePerKilowattHour) \(tariff.currency)/kWh")
         }
         print("")
-        print("  By circuit              lighting        baseline   savings")
-        for c in config.installation.circuits {
+        let names = config.installation.circuits.map { "\($0.id) \($0.name)" }
+        let width = max(10, names.map(\.count).max() ?? 0) + 2
+        print("  " + "By circuit".padding(toLength: width, withPad: " ", startingAt: 0)
+              + "lighting".leftPadded(14) + "baseline".leftPadded(16) + "savings".leftPadded(10))
+        for (c, name) in zip(config.installation.circuits, names) {
             let t = report.circuits[c.id] ?? .init()
             let saving = t.baseline.milliwattHours > 0 ? 100 * Double(t.baseline.milliwattHours - t.lighting.milliwattHours) / Double(t.baseline.milliwattHours) : 0
-            let name = "\(c.id) \(c.name)".padding(toLength: 22, withPad: " ", startingAt: 0)
-            print("  \(name)\(kwh(t.lighting).leftPadded(12))\(kwh(t.baseline).leftPadded(16))\((Self.number(saving, decimals: 1) + " %").leftPadded(10))")
+            print("  " + name.padding(toLength: width, withPad: " ", startingAt: 0)
+                  + kwh(t.lighting).leftPadded(14) + kwh(t.baseline).leftPadded(16)
+                  + (Self.number(saving, decimals: 1) + " %").leftPadded(10))
         }
         print("")
         var footer = "\(report.events) engine events in \(Self.number(seconds, decimals: 2)) s"

@@ -156,3 +156,26 @@ func loadVariant(_ edit: (String) -> String) throws -> Loaded<CabinetConfigurati
         #expect(abs(winter.baseline.kilowattHours - 15.328 * 240) < 1)
     }
 }
+
+@Suite struct SyntheticCityTests {
+    @Test func aWeekOfTwentyCabinets() throws {
+        let cabinets = try SyntheticCity.cabinets(count: 20, luminairesPerCabinet: 100,
+                                                  profilesDirectory: root.appendingPathComponent("profiles").path)
+        #expect(cabinets.count == 20)
+        #expect(cabinets.map(\.installation.luminaireCount).reduce(0, +) == 2_000)
+        #expect(Set(cabinets.map(\.profile.id)) == ["main-road-m-class", "residential-part-night", "town-centre-festive", "footpath-presence"])
+        #expect(cabinets.filter { !$0.pvArrays.isEmpty }.count == 2)
+        let clock = LocalClock(timeZone: TimeZone(identifier: "Europe/Paris")!)
+        let from = clock.instant(CivilDate("2026-11-02")!, secondsOfDay: 0), to = clock.instant(CivilDate("2026-11-09")!, secondsOfDay: 0)
+        let report = try SyntheticCity.simulate(cabinets, from: from, to: to, seed: 1)
+        #expect(report.luminaires == 2_000)
+        #expect(report.lighting > .zero && report.lighting < report.baseline)
+        #expect(report.production > .zero)
+        // Every cabinet simulated on its own gives the same sum.
+        var sum = Energy.zero
+        for (k, c) in cabinets.enumerated() {
+            sum += try CabinetSimulator(configuration: c, seed: 1 &+ UInt64(k)).run(from: from, to: to).lighting
+        }
+        #expect(sum == report.lighting)
+    }
+}
