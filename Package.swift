@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         .target(name: "Astronomy", swiftSettings: strict),
@@ -31,7 +32,12 @@ let package = Package(
         .target(name: "HAL", dependencies: ["Lighting", "Astronomy"], swiftSettings: strict),
         .target(
             name: "Ledger",
-            dependencies: ["Lighting", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "Lighting", "Astronomy",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict),
         .target(
             name: "Cabinet",
@@ -50,7 +56,7 @@ let package = Package(
         .testTarget(name: "AstronomyTests", dependencies: ["Astronomy"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "LightingTests", dependencies: ["Lighting", "Astronomy"], swiftSettings: strict),
         .testTarget(name: "HALTests", dependencies: ["HAL", "Lighting", "Astronomy"], swiftSettings: strict),
-        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Lighting", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Lighting", "Astronomy", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .testTarget(name: "CabinetTests", dependencies: ["Cabinet", "Lighting", "HAL", "Astronomy", "Ledger"], swiftSettings: strict),
         .testTarget(name: "LanterneCLITests", dependencies: ["lanterne"], swiftSettings: strict),
     ]

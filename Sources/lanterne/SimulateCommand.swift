@@ -4,6 +4,7 @@ import Cabinet
 import Foundation
 import Ledger
 import Lighting
+import Synchronization
 
 /// `lanterne simulate`: a cabinet over a period in simulated time.
 struct SimulateCommand: ParsableCommand {
@@ -75,7 +76,14 @@ struct SimulateCommand: ParsableCommand {
                     Console.error("\(error)")
                     throw ExitCode(1)
                 }
-                var recorder = try LedgerRecorder(store: store, configuration: config)
+                var recorder: LedgerRecorder
+                do {
+                    recorder = try LedgerRecorder(store: store, configuration: config, from: start, to: end, seed: seed,
+                                                  generator: "lanterne \(LanterneVersion.string)")
+                } catch let overlap as LedgerRecorder.OverlapError {
+                    Console.error("\(overlap)")
+                    throw ExitCode(1)
+                }
                 report = try simulator.run(from: start, to: end, recorder: &recorder, progress: bar.update)
                 rows = recorder.rows
                 try store.close()
@@ -186,11 +194,12 @@ extension String {
     func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
 }
 
-/// A one-line progress bar on standard error, redrawn at most every 1 %.
-final class ProgressBar {
+/// A one-line progress bar on standard error, redrawn at most every 1 %. Sendable: library
+/// code may report progress from the thread it runs on.
+final class ProgressBar: Sendable {
     let enabled: Bool
     let label: String
-    var lastPercent = -1
+    let lastPercent = Mutex(-1)
 
     init(enabled: Bool, label: String) {
         self.enabled = enabled
@@ -200,15 +209,18 @@ final class ProgressBar {
     func update(_ fraction: Double) {
         guard enabled else { return }
         let percent = Int(fraction * 100)
-        guard percent != lastPercent else { return }
-        lastPercent = percent
+        let changed = lastPercent.withLock { last in
+            defer { last = percent }
+            return last != percent
+        }
+        guard changed else { return }
         let width = 30
-        let filled = min(width, Int(fraction * Double(width)))
+        let filled = min(width, max(0, Int(fraction * Double(width))))
         Console.stderr("\r\(label) [\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] \(percent) %")
     }
 
     func finish() {
-        guard enabled, lastPercent >= 0 else { return }
+        guard enabled, lastPercent.withLock({ $0 >= 0 }) else { return }
         Console.stderr("\r\u{1B}[2K")
     }
 }

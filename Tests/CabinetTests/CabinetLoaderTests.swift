@@ -90,9 +90,15 @@ func loadVariant(_ edit: (String) -> String) throws -> Loaded<CabinetConfigurati
     struct Collector: SimulationRecorder {
         var circuits: [SimulatedCircuitInterval] = []
         var production: [SimulatedProductionInterval] = []
-        mutating func record(circuits: [SimulatedCircuitInterval], production: [SimulatedProductionInterval]) {
-            self.circuits += circuits
-            self.production += production
+        var meter: [Energy] = []
+        var switching: [SimulatedSwitching] = []
+        mutating func record(_ intervals: [SimulatedInterval]) {
+            for i in intervals {
+                circuits += i.circuits
+                production += i.production
+                if let m = i.meter { meter.append(m.energy) }
+                switching += i.switching
+            }
         }
     }
 
@@ -122,6 +128,11 @@ func loadVariant(_ edit: (String) -> String) throws -> Loaded<CabinetConfigurati
         #expect(collector.circuits.reduce(Energy.zero) { $0 + $1.energy } == report.lighting)
         #expect(collector.circuits.reduce(Energy.zero) { $0 + $1.baseline } == report.baseline)
         #expect(collector.production.reduce(Energy.zero) { $0 + $1.energy } == report.production)
+        #expect(collector.meter.reduce(Energy.zero, +) == report.lighting)   // the meter counts every circuit
+        // Every plan step of every circuit is logged once, inside its interval, in time order.
+        #expect(collector.switching.count >= 7 * 3 * 4)
+        #expect(zip(collector.switching, collector.switching.dropFirst()).allSatisfy { $0.at <= $1.at })
+        #expect(collector.switching.allSatisfy { $0.at >= a && $0.at < b })
         // No light and no consumption in broad daylight; full legacy baseline at 2 a.m.
         let noon = collector.circuits.filter { LocalClock(timeZone: paris).local($0.start).secondsOfDay == 13 * 3600 }
         #expect(!noon.isEmpty && noon.allSatisfy { $0.energy == .zero && $0.burningSeconds == 0 && $0.baseline == .zero })

@@ -34,11 +34,28 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         let o = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let rows = try #require((o["ledger"] as? [String: Any])?["rows"] as? Int)
-        #expect(rows == 7 * 96 * 4)   // 7 days × 96 quarter-hours × (3 circuits + 1 inverter)
-        let sums = try sqlite(ledger, "SELECT SUM(energy_wh) FROM circuit_interval; SELECT SUM(energy_wh) FROM production_interval;")
+        let counts = try sqlite(ledger, "SELECT count(*) FROM circuit_interval; SELECT count(*) FROM production_interval; SELECT count(*) FROM meter_reading; SELECT count(*) FROM event")
+        // 7 days × 96 quarter-hours × 3 circuits, 1 inverter, 1 meter; events: run, profile, switchings.
+        #expect(counts.prefix(3) == ["\(7 * 96 * 3)", "\(7 * 96)", "\(7 * 96)"])
+        #expect(rows == 7 * 96 * 5 + Int(counts[3])!)
+        #expect(Int(counts[3])! > 2 + 7 * 3 * 2)   // several plan steps per circuit per night
+        let sums = try sqlite(ledger, "SELECT SUM(energy_wh) FROM circuit_interval; SELECT SUM(energy_wh) FROM production_interval; SELECT max(register_wh) FROM meter_reading;")
         let lighting = try #require(o["lightingKWh"] as? Double), pv = try #require(o["pvKWh"] as? Double)
         #expect(abs(Double(sums[0])! - lighting * 1000) <= 3)   // within 1 Wh per circuit
         #expect(abs(Double(sums[1])! - pv * 1000) <= 1)
+        #expect(abs(Double(sums[2])! - lighting * 1000) <= 1)   // the meter counts all circuits
+        // The chain is sound, and a second run over the same period is refused.
+        let verify = try CLIRunner.run(["ledger", "verify", "--ledger", ledger])
+        #expect(verify.status == 0, "\(verify.stderr)")
+        let again = try CLIRunner.run(["simulate", "--cabinet", "examples/montdidier.yaml", "--from", "2026-06-03", "--to", "2026-06-04", "--ledger", ledger])
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("already holds intervals of cabinet montdidier-remparts up to 2026-06-07T22:00:00Z"))
+        // Continuing where it stopped works, and the meter register continues.
+        let more = try CLIRunner.run(["simulate", "--cabinet", "examples/montdidier.yaml", "--from", "2026-06-08", "--to", "2026-06-09", "--ledger", ledger])
+        #expect(more.status == 0, "\(more.stderr)")
+        let registers = try sqlite(ledger, "SELECT min(register_wh) FROM meter_reading WHERE start_unix >= 1780869600")
+        #expect(Int(registers[0])! > Int(Double(sums[2])!))
+        #expect(try CLIRunner.run(["ledger", "verify", "--ledger", ledger]).status == 0)
     }
 
     @Test func textReportAndErrors() throws {

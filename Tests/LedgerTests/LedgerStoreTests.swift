@@ -45,7 +45,7 @@ import Testing
         try ledger.setMeta("montdidier-2026", forKey: "simulation")
         #expect(try ledger.meta("simulation") == "montdidier-2026")
         #expect(try ledger.meta("absent") == nil)
-        #expect(try ledger.schemaVersion() == 1)
+        #expect(try ledger.schemaVersion() == 2)
     }
 
     @Test func totalsAreExactAndPartitionByStart() throws {
@@ -126,7 +126,7 @@ import Testing
             let ledger = try LedgerStore.open(path: path)
             try ledger.register(cabinet: Self.cabinet)
             try ledger.append(circuits: Self.hourly("C1", hours: 0..<3))
-            #expect(try ledger.appliedMigrations() == ["v1"])
+            #expect(try ledger.appliedMigrations() == ["v1", "v2"])
             // A second process or task may open the ledger while it is in use (WAL files present).
             let reader = try LedgerStore.open(path: path)
             #expect(try reader.totals(from: .distantPast, to: .distantFuture).lighting == Energy(wattHours: 3 * 1_250))
@@ -134,14 +134,14 @@ import Testing
             try ledger.close()
         }
         let again = try LedgerStore.open(path: path)
-        #expect(try again.appliedMigrations() == ["v1"])
-        #expect(try again.schemaVersion() == 1)
+        #expect(try again.appliedMigrations() == ["v1", "v2"])
+        #expect(try again.schemaVersion() == 2)
         #expect(try again.totals(from: .distantPast, to: .distantFuture).lighting == Energy(wattHours: 3 * 1_250))
         try again.close()
-        // Had v1 run again, its CREATE TABLE would have failed or emptied the tables.
+        // Had a migration run again, its CREATE TABLE would have failed or emptied the tables.
         let dbQueue = try DatabaseQueue(path: path)
         let migrations = try dbQueue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations") }
-        #expect(migrations == 1)
+        #expect(migrations == 2)
         let appID = try dbQueue.read { db in try Int32.fetchOne(db, sql: "PRAGMA application_id") }
         #expect(appID == 0x4C4E_544E)
         let journal = try dbQueue.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
@@ -159,8 +159,8 @@ import Testing
         }
         try dbQueue.close()
         let error = #expect(throws: LedgerError.self) { try LedgerStore.open(path: path) }
-        #expect(error == .schemaTooNew(path: path, found: 5, supported: 1))
-        #expect(error?.description == "\(path) has schema version 5; this lanterne understands up to 1")
+        #expect(error == .schemaTooNew(path: path, found: 5, supported: 2))
+        #expect(error?.description == "\(path) has schema version 5; this lanterne understands up to 2")
         let version = try DatabaseQueue(path: path).read { db in
             try String.fetchOne(db, sql: "SELECT value FROM ledger_meta WHERE key = 'schema_version'")
         }

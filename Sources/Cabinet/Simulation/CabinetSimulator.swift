@@ -25,9 +25,35 @@ public struct SimulatedProductionInterval: Sendable, Hashable {
     public var energy: Energy
 }
 
+/// A plan step that switched or dimmed a circuit (presence raises are not logged: they are
+/// many and leave their trace in the energy).
+public struct SimulatedSwitching: Sendable, Hashable {
+    public var at: Date
+    public var circuit: String
+    public var level: DimLevel
+    public var fadeSeconds: Double
+    public var reason: String
+}
+
+/// Everything the simulation measured over one interval `[start, end)`.
+public struct SimulatedInterval: Sendable, Hashable {
+    public var start: Date, end: Date
+    public var circuits: [SimulatedCircuitInterval]
+    public var production: [SimulatedProductionInterval]
+    /// The cabinet meter's energy over the interval (sum of the circuits), if the board has one.
+    public var meter: (id: String, energy: Energy)?
+    public var switching: [SimulatedSwitching]
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.start == b.start && a.end == b.end && a.circuits == b.circuits && a.production == b.production
+            && a.meter?.id == b.meter?.id && a.meter?.energy == b.meter?.energy && a.switching == b.switching
+    }
+    public func hash(into h: inout Hasher) { h.combine(start); h.combine(circuits) }
+}
+
 /// Receives the simulation's intervals in time order, a lighting day at a time.
 public protocol SimulationRecorder {
-    mutating func record(circuits: [SimulatedCircuitInterval], production: [SimulatedProductionInterval]) throws
+    mutating func record(_ intervals: [SimulatedInterval]) throws
 }
 
 /// Simulates one cabinet over a period, in simulated time: the dimming engine decides, the
@@ -83,7 +109,7 @@ public struct CabinetSimulator: Sendable {
 }
 
 struct DiscardingRecorder: SimulationRecorder {
-    mutating func record(circuits: [SimulatedCircuitInterval], production: [SimulatedProductionInterval]) {}
+    mutating func record(_ intervals: [SimulatedInterval]) {}
 }
 
 /// The mutable state of one run.
@@ -188,9 +214,19 @@ struct RunState {
         let end = min(night.sun.end, to)
         let dark = night.sun.dark
         var inputs = EngineInputs(presence: presenceState, photocell: observations)
-        var pending: [SimulatedCircuitInterval] = []
-        var production: [SimulatedProductionInterval] = []
+        var pending: [SimulatedInterval] = []
         let offset = clock.utcOffset(at: night.sun.start)
+        // The night's plan steps, per circuit, in time order: logged as switching events.
+        var switching: [SimulatedSwitching] = []
+        for (ci, c) in sim.configuration.installation.circuits.enumerated() {
+            guard let g = engine.groupIndex(ofCircuit: ci) else { continue }
+            for step in night.timelines[g].steps where step.at >= t && step.at < end {
+                switching.append(SimulatedSwitching(at: step.at, circuit: c.id, level: step.level,
+                                                    fadeSeconds: step.fadeSeconds, reason: step.reason.description))
+            }
+        }
+        switching.sort { ($0.at, $0.circuit) < ($1.at, $1.circuit) }
+        var nextSwitching = 0
         while t < end {
             engine.evaluate(at: t, inputs: inputs, night: night, into: &output)
             var next = min(output.nextChange, end, intervalStart.addingTimeInterval(interval))
@@ -214,11 +250,16 @@ struct RunState {
             }
             inputs.presence?.forget(endedBy: t)
             if t == intervalStart.addingTimeInterval(interval) || t == to {
-                closeInterval(at: t, into: &pending, production: &production)
+                var steps: [SimulatedSwitching] = []
+                while nextSwitching < switching.count, switching[nextSwitching].at < t {
+                    steps.append(switching[nextSwitching])
+                    nextSwitching += 1
+                }
+                pending.append(closeInterval(at: t, switching: steps))
             }
         }
         presenceState = inputs.presence
-        try recorder.record(circuits: pending, production: production)
+        try recorder.record(pending)
     }
 
     /// Adds the energy of `[a, b)` under `output`, where every level is linear.
@@ -257,31 +298,38 @@ struct RunState {
         return ((p0 + p1) / 2 * dt, (l0 + l1) / 2 * dt, (l0 > 0 || l1 > 0) ? dt : 0)
     }
 
-    /// Emits the interval ending at `t` and starts the next.
-    mutating func closeInterval(at end: Date, into pending: inout [SimulatedCircuitInterval],
-                                production: inout [SimulatedProductionInterval]) {
+    /// Emits the interval ending at `end` and starts the next.
+    mutating func closeInterval(at end: Date, switching: [SimulatedSwitching]) -> SimulatedInterval {
         let start = max(intervalStart, from)
         let circuits = sim.configuration.installation.circuits
+        var result = SimulatedInterval(start: start, end: end, circuits: [], production: [], meter: nil, switching: switching)
+        result.circuits.reserveCapacity(circuits.count)
+        var metered = Energy.zero
         for (ci, c) in circuits.enumerated() {
             let energy = Energy(milliwattHours: Int64((joules[ci] / 3.6).rounded()))
             let baseline = Energy(milliwattHours: Int64((baselineJoules[ci] / 3.6).rounded()))
             report.lighting = report.lighting + energy
             report.baseline = report.baseline + baseline
+            metered += energy
             circuitTotals[ci].lighting += energy
             circuitTotals[ci].baseline += baseline
             circuitTotals[ci].burningSeconds += Int(burning[ci].rounded())
             let mean = burning[ci] > 0 ? levelSeconds[ci] / burning[ci] : 0
-            pending.append(SimulatedCircuitInterval(circuit: c.id, start: start, end: end, energy: energy,
-                                                    baseline: baseline, burningSeconds: Int(burning[ci].rounded()),
-                                                    meanLevel: DimLevel.clamping(percent: mean)))
+            result.circuits.append(SimulatedCircuitInterval(circuit: c.id, start: start, end: end, energy: energy,
+                                                            baseline: baseline, burningSeconds: Int(burning[ci].rounded()),
+                                                            meanLevel: DimLevel.clamping(percent: mean)))
             joules[ci] = 0; baselineJoules[ci] = 0; burning[ci] = 0; levelSeconds[ci] = 0
+        }
+        if let meter = sim.configuration.board.meters.first {
+            result.meter = (meter.id, metered)
         }
         for (spec, plant) in sim.plants {
             let e = plant.energy(from: start, to: end)
             report.production = report.production + e
-            production.append(SimulatedProductionInterval(array: spec.id, inverter: spec.inverter, start: start, end: end, energy: e))
+            result.production.append(SimulatedProductionInterval(array: spec.id, inverter: spec.inverter, start: start, end: end, energy: e))
         }
         report.burningHours = luminaireBurningSeconds / 3600 / Double(max(1, report.luminaires))
         intervalStart = intervalStart.addingTimeInterval(interval)
+        return result
     }
 }

@@ -8,7 +8,7 @@ import GRDB
 /// ``supportedVersion`` (``LedgerError/schemaTooNew(path:found:supported:)``).
 enum LedgerSchema {
     /// The highest schema version this build reads and writes.
-    static let supportedVersion = 1
+    static let supportedVersion = 2
 
     /// The SQLite `application_id` header field of every ledger file: "LNTN" in ASCII.
     /// `file(1)` and this build use it to recognise a ledger.
@@ -76,6 +76,103 @@ enum LedgerSchema {
                 PRAGMA application_id = \(applicationID);
                 """)
         }
+        migrator.registerMigration("v2") { db in
+            try migrateToV2(db)
+        }
         return migrator
+    }
+
+    /// Schema 2: one hash-chained `measurement` table for circuit, production and meter
+    /// intervals, an `event` table in the same chain, and views with the names of schema 1.
+    ///
+    /// All measurements of one interval share the leaf pages of the table and of its key
+    /// (which starts with the interval's start), so writing an interval touches few pages: this
+    /// is what keeps SD-card writes low. Rows of a schema-1 file are moved over, in time order,
+    /// and chained.
+    static func migrateToV2(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE circuit_interval RENAME TO circuit_interval_v1;
+            ALTER TABLE production_interval RENAME TO production_interval_v1;
+            ALTER TABLE cabinet ADD COLUMN public_key TEXT;
+
+            -- The hash chain runs over measurement and event together, in seq order: seq is
+            -- the position in the chain (unique across both tables), hash is
+            -- SHA-256(previous hash || canonical encoding of the row) (docs/LEDGER.md).
+            CREATE TABLE measurement (
+                seq               INTEGER PRIMARY KEY,
+                cabinet_id        TEXT NOT NULL REFERENCES cabinet(id),
+                kind              TEXT NOT NULL
+                    CHECK (kind = 'circuit' OR kind = 'production' OR kind = 'meter'),
+                channel_id        TEXT NOT NULL CHECK (length(channel_id) > 0),
+                start_unix        INTEGER NOT NULL,
+                end_unix          INTEGER NOT NULL,
+                energy_wh         INTEGER NOT NULL CHECK (energy_wh >= 0),
+                source            TEXT NOT NULL
+                    CHECK (source = 'metered' OR source = 'estimated' OR source = 'gap'),
+                burning_seconds   INTEGER,
+                mean_level_tenths INTEGER CHECK (mean_level_tenths BETWEEN 0 AND 1000),
+                register_wh       INTEGER,
+                hash              BLOB NOT NULL CHECK (length(hash) = 32),
+                CHECK (end_unix > start_unix),
+                CHECK (burning_seconds BETWEEN 0 AND end_unix - start_unix)
+            );
+            CREATE UNIQUE INDEX measurement_key ON measurement (start_unix, cabinet_id, kind, channel_id);
+
+            CREATE TABLE event (
+                seq        INTEGER PRIMARY KEY,
+                cabinet_id TEXT NOT NULL REFERENCES cabinet(id),
+                at_unix    INTEGER NOT NULL,
+                kind       TEXT NOT NULL,
+                subject    TEXT NOT NULL,
+                detail     TEXT NOT NULL,
+                hash       BLOB NOT NULL CHECK (length(hash) = 32)
+            );
+            CREATE INDEX event_time ON event (at_unix);
+            """)
+        // Move schema-1 rows into the chain, oldest first.
+        var previous = ChainHash.genesis
+        var seq: Int64 = 0
+        let insert = try db.makeStatement(sql: """
+            INSERT INTO measurement (seq, cabinet_id, kind, channel_id, start_unix, end_unix, energy_wh,
+                source, burning_seconds, mean_level_tenths, register_wh, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)
+            """)
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT cabinet_id, 'circuit', circuit_id, start_unix, end_unix, energy_wh, source,
+                   burning_seconds, mean_level_tenths FROM circuit_interval_v1
+            UNION ALL
+            SELECT cabinet_id, 'production', inverter_id, start_unix, end_unix, energy_wh, 'metered',
+                   NULL, NULL FROM production_interval_v1
+            ORDER BY 4, 1, 2, 3
+            """)
+        for row in rows {
+            seq += 1
+            let cabinet: String = row[0], kind: String = row[1], channel: String = row[2]
+            let start: Int64 = row[3], end: Int64 = row[4], energy: Int64 = row[5], source: String = row[6]
+            let burning: Int64? = row[7], level: Int64? = row[8]
+            let record = CanonicalRecord.measurement(
+                seq: seq, cabinet: cabinet, kind: kind, channel: channel, start: start, end: end,
+                energyWh: energy, source: source, burningSeconds: burning, meanLevelTenths: level, registerWh: nil)
+            previous = record.chained(after: previous)
+            try insert.execute(arguments: [seq, cabinet, kind, channel, start, end, energy, source, burning, level,
+                                           previous.data])
+        }
+        try db.execute(sql: """
+            DROP TABLE circuit_interval_v1;
+            DROP TABLE production_interval_v1;
+
+            CREATE VIEW circuit_interval AS
+                SELECT seq, cabinet_id, channel_id AS circuit_id, start_unix, end_unix, energy_wh, source,
+                       burning_seconds, mean_level_tenths
+                FROM measurement WHERE kind = 'circuit';
+            CREATE VIEW production_interval AS
+                SELECT seq, cabinet_id, channel_id AS inverter_id, start_unix, end_unix, energy_wh, source
+                FROM measurement WHERE kind = 'production';
+            CREATE VIEW meter_reading AS
+                SELECT seq, cabinet_id, channel_id AS meter_id, start_unix, end_unix, register_wh, energy_wh, source
+                FROM measurement WHERE kind = 'meter';
+
+            UPDATE ledger_meta SET value = '2' WHERE key = 'schema_version';
+            """)
     }
 }

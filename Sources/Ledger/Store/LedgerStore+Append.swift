@@ -1,70 +1,144 @@
 import Foundation
 import GRDB
 
+/// What one transaction appends: typically everything about one interval (its circuits,
+/// production, meter readings and the events that happened during it).
+public struct LedgerBatch: Sendable {
+    public var circuits: [CircuitInterval]
+    public var production: [ProductionInterval]
+    public var meters: [MeterReading]
+    public var events: [LedgerEvent]
+    public init(circuits: [CircuitInterval] = [], production: [ProductionInterval] = [],
+                meters: [MeterReading] = [], events: [LedgerEvent] = []) {
+        self.circuits = circuits
+        self.production = production
+        self.meters = meters
+        self.events = events
+    }
+    public var isEmpty: Bool { circuits.isEmpty && production.isEmpty && meters.isEmpty && events.isEmpty }
+    public var count: Int { circuits.count + production.count + meters.count + events.count }
+}
+
 extension LedgerStore {
     /// Appends a batch of intervals in one transaction: either every row is written or none.
+    public func append(circuits: [CircuitInterval],
+                       production: [ProductionInterval] = []) throws(LedgerError) {
+        try append(LedgerBatch(circuits: circuits, production: production))
+    }
+
+    /// Appends a batch in one transaction, each row chained to the one before (seq order:
+    /// circuits, production, meters, then events, each in the order given).
     ///
     /// Instants are stored as whole seconds since the epoch (rounded to the nearest second).
-    /// Inserts go through cached prepared statements; a batch of a year of hourly rows for a
-    /// few hundred circuits is one call.
     ///
     /// - Throws:
     ///   - ``LedgerError/invalidRecord(path:record:reason:)`` before writing anything, when a
     ///     record has an empty id, an end not after its start, negative energy, or burning
     ///     seconds outside 0 ... its length;
     ///   - ``LedgerError/duplicateInterval(path:interval:)`` when an interval with the same
-    ///     (cabinet, circuit or inverter, start) exists already or twice in the batch;
+    ///     (start, cabinet, kind, circuit/inverter/meter) exists already or twice in the batch;
     ///   - ``LedgerError/unknownCabinet(path:cabinetID:)`` when a cabinet was never registered;
     ///   - ``LedgerError/writeFailed(path:reason:)`` when SQLite fails (disk full, I/O error).
-    public func append(circuits: [CircuitInterval],
-                       production: [ProductionInterval] = []) throws(LedgerError) {
-        if circuits.isEmpty && production.isEmpty { return }
-        let circuitRows = try circuits.map { record throws(LedgerError) in try validated(record) }
-        let productionRows = try production.map { record throws(LedgerError) in
-            try validated(record)
+    public func append(_ batch: LedgerBatch) throws(LedgerError) {
+        if batch.isEmpty { return }
+        var rows: [MeasurementRow] = []
+        rows.reserveCapacity(batch.circuits.count + batch.production.count + batch.meters.count)
+        for r in batch.circuits {
+            let b = try validated(r)
+            rows.append(MeasurementRow(cabinet: r.cabinetID, kind: "circuit", channel: r.circuitID, start: b.start, end: b.end,
+                                       energyWh: r.energyWh, source: r.source.rawValue,
+                                       burningSeconds: Int64(r.burningSeconds), meanLevelTenths: Int64(r.meanLevel.tenths),
+                                       registerWh: nil, description: LedgerStore.describe(r, start: b.start)))
+        }
+        for r in batch.production {
+            let b = try validated(r)
+            rows.append(MeasurementRow(cabinet: r.cabinetID, kind: "production", channel: r.inverterID, start: b.start, end: b.end,
+                                       energyWh: r.energyWh, source: EnergySource.metered.rawValue,
+                                       burningSeconds: nil, meanLevelTenths: nil, registerWh: nil,
+                                       description: LedgerStore.describe(r, start: b.start)))
+        }
+        for r in batch.meters {
+            let b = try validated(r)
+            rows.append(MeasurementRow(cabinet: r.cabinetID, kind: "meter", channel: r.meterID, start: b.start, end: b.end,
+                                       energyWh: r.energyWh, source: r.source.rawValue, burningSeconds: nil,
+                                       meanLevelTenths: nil, registerWh: r.registerWh,
+                                       description: "meter reading (cabinet \"\(r.cabinetID)\", meter \"\(r.meterID)\", end \(LedgerStore.iso(b.end)))"))
+        }
+        let events = try batch.events.map { e throws(LedgerError) -> LedgerEvent in
+            if e.cabinetID.isEmpty {
+                throw .invalidRecord(path: self.path, record: "\(e.kind.rawValue) event", reason: "the cabinet id is empty")
+            }
+            return e
         }
         let path = self.path
+        let measurements = rows
         try write { db in
-            if !circuitRows.isEmpty {
+            var (seq, previous) = try LedgerStore.chainHead(db)
+            if !measurements.isEmpty {
                 let statement = try db.cachedStatement(sql: """
-                    INSERT INTO circuit_interval (cabinet_id, circuit_id, start_unix, end_unix,
-                        energy_wh, source, burning_seconds, mean_level_tenths)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO measurement (seq, cabinet_id, kind, channel_id, start_unix, end_unix, energy_wh,
+                        source, burning_seconds, mean_level_tenths, register_wh, hash)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
-                for (record, row) in zip(circuits, circuitRows) {
+                for row in measurements {
+                    seq += 1
+                    previous = CanonicalRecord.measurement(
+                        seq: seq, cabinet: row.cabinet, kind: row.kind, channel: row.channel, start: row.start,
+                        end: row.end, energyWh: row.energyWh, source: row.source, burningSeconds: row.burningSeconds,
+                        meanLevelTenths: row.meanLevelTenths, registerWh: row.registerWh).chained(after: previous)
                     statement.setUncheckedArguments([
-                        record.cabinetID, record.circuitID, row.start, row.end, record.energyWh,
-                        record.source.rawValue, record.burningSeconds, record.meanLevel.tenths,
+                        seq, row.cabinet, row.kind, row.channel, row.start, row.end, row.energyWh, row.source,
+                        row.burningSeconds, row.meanLevelTenths, row.registerWh, previous.data,
                     ])
                     do {
                         try statement.execute()
                     } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-                        throw LedgerStore.constraintError(
-                            error, path: path, cabinetID: record.cabinetID,
-                            interval: LedgerStore.describe(record, start: row.start))
+                        throw LedgerStore.constraintError(error, path: path, cabinetID: row.cabinet, interval: row.description)
                     }
                 }
             }
-            if !productionRows.isEmpty {
+            if !events.isEmpty {
                 let statement = try db.cachedStatement(sql: """
-                    INSERT INTO production_interval (cabinet_id, inverter_id, start_unix, end_unix,
-                        energy_wh)
-                    VALUES (?, ?, ?, ?, ?)
+                    INSERT INTO event (seq, cabinet_id, at_unix, kind, subject, detail, hash)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
                     """)
-                for (record, row) in zip(production, productionRows) {
-                    statement.setUncheckedArguments([
-                        record.cabinetID, record.inverterID, row.start, row.end, record.energyWh,
-                    ])
+                for e in events {
+                    seq += 1
+                    let at = LedgerStore.seconds(e.at)
+                    previous = CanonicalRecord.event(seq: seq, cabinet: e.cabinetID, at: at, kind: e.kind.rawValue,
+                                                     subject: e.subject, detail: e.detail).chained(after: previous)
+                    statement.setUncheckedArguments([seq, e.cabinetID, at, e.kind.rawValue, e.subject, e.detail, previous.data])
                     do {
                         try statement.execute()
                     } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-                        throw LedgerStore.constraintError(
-                            error, path: path, cabinetID: record.cabinetID,
-                            interval: LedgerStore.describe(record, start: row.start))
+                        throw LedgerStore.constraintError(error, path: path, cabinetID: e.cabinetID,
+                                                          interval: "\(e.kind.rawValue) event at \(LedgerStore.iso(at))")
                     }
                 }
             }
         }
+    }
+
+    /// The last position and hash of the chain (0 and the genesis hash when empty).
+    static func chainHead(_ db: Database) throws -> (Int64, ChainHash) {
+        let row = try Row.fetchOne(db, sql: """
+            SELECT seq, hash FROM (
+                SELECT seq, hash FROM measurement WHERE seq = (SELECT max(seq) FROM measurement)
+                UNION ALL
+                SELECT seq, hash FROM event WHERE seq = (SELECT max(seq) FROM event)
+            ) ORDER BY seq DESC LIMIT 1
+            """)
+        guard let row else { return (0, .genesis) }
+        let data: Data = row[1]
+        return (row[0], ChainHash(data: data) ?? .genesis)
+    }
+
+    /// One measurement row, validated, before it gets its place in the chain.
+    struct MeasurementRow: Sendable {
+        var cabinet: String, kind: String, channel: String
+        var start: Int64, end: Int64, energyWh: Int64, source: String
+        var burningSeconds: Int64?, meanLevelTenths: Int64?, registerWh: Int64?
+        var description: String
     }
 
     /// Whole-second bounds of a validated record.
@@ -89,6 +163,20 @@ extension LedgerStore {
         if record.burningSeconds < 0 || Int64(record.burningSeconds) > length {
             throw fail("burning seconds \(record.burningSeconds) outside 0 ... \(length)")
         }
+        return bounds
+    }
+
+    private func validated(_ record: MeterReading) throws(LedgerError) -> Bounds {
+        let bounds = Bounds(start: LedgerStore.seconds(record.start), end: LedgerStore.seconds(record.end))
+        func fail(_ reason: String) -> LedgerError {
+            .invalidRecord(path: path, record: "meter reading (cabinet \"\(record.cabinetID)\", meter \"\(record.meterID)\", end \(LedgerStore.iso(bounds.end)))", reason: reason)
+        }
+        if record.cabinetID.isEmpty { throw fail("the cabinet id is empty") }
+        if record.meterID.isEmpty { throw fail("the meter id is empty") }
+        if bounds.end <= bounds.start { throw fail("its end is not after its start") }
+        if record.energyWh < 0 { throw fail("negative energy \(record.energyWh) Wh") }
+        if record.source == .estimated { throw fail("a meter reading is metered or a gap, never estimated") }
+        if (record.registerWh == nil) != (record.source == .gap) { throw fail("a gap has no register value, a reading has one") }
         return bounds
     }
 

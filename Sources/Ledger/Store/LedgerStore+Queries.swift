@@ -99,3 +99,30 @@ extension LedgerStore {
         Int64(date.timeIntervalSince1970.rounded(.up))
     }
 }
+
+extension LedgerStore {
+    /// The end of the last interval recorded for a cabinet (any kind), or nil.
+    ///
+    /// - Throws: ``LedgerError/readFailed(path:reason:)``.
+    public func lastIntervalEnd(cabinet cabinetID: String) throws(LedgerError) -> Date? {
+        try read { db in
+            try Int64.fetchOne(db, sql: """
+                SELECT end_unix FROM measurement WHERE cabinet_id = ? ORDER BY start_unix DESC, end_unix DESC LIMIT 1
+                """, arguments: [cabinetID])
+                .map { Date(timeIntervalSince1970: TimeInterval($0)) }
+        }
+    }
+
+    /// The last register value recorded for a meter, or nil.
+    ///
+    /// - Throws: ``LedgerError/readFailed(path:reason:)``.
+    public func lastRegister(cabinet cabinetID: String, meter meterID: String) throws(LedgerError) -> Int64? {
+        try read { db in
+            try Int64.fetchOne(db, sql: """
+                SELECT register_wh FROM measurement
+                WHERE cabinet_id = ? AND kind = 'meter' AND channel_id = ? AND register_wh IS NOT NULL
+                ORDER BY start_unix DESC LIMIT 1
+                """, arguments: [cabinetID, meterID])
+        }
+    }
+}

@@ -180,6 +180,9 @@ public struct DimmingEngine: Sendable {
         return Night(sun: sun, timelines: timelines)
     }
 
+    /// The index in the profile's groups of the group a circuit (installation index) belongs to.
+    public func groupIndex(ofCircuit circuit: Int) -> Int? { groupOfCircuit[circuit] }
+
     /// Presence state with no detection yet, for this engine's profile.
     public func idlePresence() -> PresenceState? { profile.map(PresenceState.init(profile:)) }
 
