@@ -8,7 +8,7 @@ struct LedgerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ledger",
         abstract: "Verify the energy ledger, export it for auditors, verify exports.",
-        subcommands: [VerifyLedger.self])
+        subcommands: [VerifyLedger.self, ExportLedger.self, VerifyExport.self])
 }
 
 /// `lanterne ledger verify --ledger PATH`

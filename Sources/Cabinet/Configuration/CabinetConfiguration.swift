@@ -46,6 +46,8 @@ public struct CabinetConfiguration: Sendable {
     public var profile: Profile
     /// Circuit id → board output id.
     public var outputs: [String: String]
+    /// Circuit id → lit road area in m² (for the EN 13201-5 AECI), where the cabinet file gives it.
+    public var areas: [String: Double] = [:]
     public var pvArrays: [PVArraySpec]
     public var tariff: Tariff?
     public var simulation: SimulationSettings

@@ -91,8 +91,9 @@ public enum CabinetLoader {
 
         var circuits: [CircuitSpec] = []
         var outputs: [String: String] = [:]
+        var areas: [String: Double] = [:]
         for n in m["circuits"].flatMap({ r.sequence($0) }) ?? [] {
-            guard let cm = r.mapping(n, allowed: ["id", "name", "output", "luminaire", "count"],
+            guard let cm = r.mapping(n, allowed: ["id", "name", "output", "luminaire", "count", "area"],
                                      required: ["id", "output", "luminaire", "count"]),
                   let cid = cm["id"].flatMap(r.identifier) else { continue }
             let count = cm["count"].flatMap { r.int($0, in: 1...1000) }
@@ -114,6 +115,7 @@ public enum CabinetLoader {
                 outputs[cid] = o
             }
             if circuits.contains(where: { $0.id == cid }) { r.error("duplicate circuit id '\(cid)'", at: n) }
+            if let a = cm["area"].flatMap({ r.double($0, in: 1...10_000_000, unit: "m²") }) { areas[cid] = a }
             if let count, let type {
                 circuits.append(CircuitSpec(id: cid, name: cm["name"].flatMap(r.string) ?? cid, luminaireCount: count,
                                             model: type.model, legacyPower: type.legacy, safeState: safe))
@@ -173,9 +175,10 @@ public enum CabinetLoader {
                 d.warning("profile sensor '\(s.id)' is not a presence input of board '\(board.id)': it will never detect anything", at: s.location)
             }
         }
-        let config = CabinetConfiguration(installation: installation, board: board, profile: profile, outputs: outputs,
+        var config = CabinetConfiguration(installation: installation, board: board, profile: profile, outputs: outputs,
                                           pvArrays: arrays, tariff: tariff, simulation: sim, intervalSeconds: interval,
                                           cabinetPath: file, boardPath: boardPath, profilePath: profilePath)
+        config.areas = areas
         return Loaded(value: config, diagnostics: d)
     }
 

@@ -34,6 +34,14 @@ public struct LedgerRecorder: SimulationRecorder {
         cabinetID = site.id
         try store.register(cabinet: CabinetRecord(id: site.id, name: site.name, latitude: site.coordinate.latitude,
                                                   longitude: site.coordinate.longitude, timeZone: site.timeZone.identifier))
+        try store.register(circuits: configuration.installation.circuits.map { c in
+            CircuitRecord(cabinetID: site.id, circuitID: c.id, name: c.name, luminaires: c.luminaireCount,
+                          ratedWatts: c.model.ratedPower.value * Double(c.luminaireCount),
+                          legacyWatts: c.legacyPower.value * Double(c.luminaireCount), areaSquareMetres: configuration.areas[c.id])
+        })
+        if let tariff = configuration.tariff {
+            try store.setTariff(cabinet: site.id, currency: tariff.currency, pricePerKilowattHour: tariff.pricePerKilowattHour)
+        }
         if let last = try store.lastIntervalEnd(cabinet: site.id), last > from {
             throw OverlapError(path: store.path, cabinetID: site.id, lastEnd: last, from: from)
         }

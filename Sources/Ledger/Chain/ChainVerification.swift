@@ -188,3 +188,27 @@ final class RawStatement {
 
 /// SQLITE_TRANSIENT (a macro that does not import): SQLite copies the bound value.
 let SQLITE_TRANSIENT_VALUE = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+
+extension LedgerStore {
+    /// The chain's last position and hash, read without walking the chain (for manifests).
+    ///
+    /// - Throws: ``LedgerError/readFailed(path:reason:)``.
+    public func chainHeadForExport() throws(LedgerError) -> (records: Int64, hash: ChainHash) {
+        try read { db in
+            let (seq, hash) = try LedgerStore.chainHead(db)
+            return (seq, hash)
+        }
+    }
+
+    /// Whether the record at `seq` has `hash` (an export's chain head is still in the ledger).
+    ///
+    /// - Throws: ``LedgerError/readFailed(path:reason:)``.
+    public func containsRecord(hash: ChainHash, seq: Int64) throws(LedgerError) -> Bool {
+        try read { db in
+            let stored = try Data.fetchOne(db, sql: """
+                SELECT hash FROM measurement WHERE seq = ? UNION ALL SELECT hash FROM event WHERE seq = ?
+                """, arguments: [seq, seq])
+            return stored == hash.data
+        }
+    }
+}

@@ -94,6 +94,21 @@ enum LedgerSchema {
             ALTER TABLE circuit_interval RENAME TO circuit_interval_v1;
             ALTER TABLE production_interval RENAME TO production_interval_v1;
             ALTER TABLE cabinet ADD COLUMN public_key TEXT;
+            ALTER TABLE cabinet ADD COLUMN currency TEXT;
+            ALTER TABLE cabinet ADD COLUMN price_per_kwh TEXT;
+
+            -- What each circuit is, for the derived figures (baseline, AECI): the replaced
+            -- installation's power is the legacy counterfactual baseline.
+            CREATE TABLE circuit (
+                cabinet_id    TEXT NOT NULL REFERENCES cabinet(id),
+                circuit_id    TEXT NOT NULL CHECK (length(circuit_id) > 0),
+                name          TEXT NOT NULL,
+                luminaires    INTEGER NOT NULL CHECK (luminaires >= 0),
+                rated_watts   REAL NOT NULL CHECK (rated_watts >= 0),
+                legacy_watts  REAL NOT NULL CHECK (legacy_watts >= 0),
+                area_m2       REAL CHECK (area_m2 > 0),
+                PRIMARY KEY (cabinet_id, circuit_id)
+            ) WITHOUT ROWID;
 
             -- The hash chain runs over measurement and event together, in seq order: seq is
             -- the position in the chain (unique across both tables), hash is

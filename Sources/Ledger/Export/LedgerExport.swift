@@ -1,0 +1,487 @@
+import Astronomy
+import Foundation
+import GRDB
+import GRDBSQLite
+import Lighting
+
+/// How long each exported row is.
+public enum ExportInterval: String, Sendable, CaseIterable {
+    /// The ledger's own interval (15 minutes by default).
+    case native = "15m"
+    case hour, day, month
+}
+
+/// One row per circuit, or per cabinet (circuits summed, with PV and the meter).
+public enum ExportGrouping: String, Sendable, CaseIterable {
+    case circuit, cabinet
+}
+
+/// A named emission factor for the avoided-CO2e columns.
+public struct ExportEmissionFactor: Sendable, Hashable {
+    public var name: String
+    public var kgPerKilowattHour: Double
+    public var source: String
+    public init(name: String, kgPerKilowattHour: Double, source: String) {
+        self.name = name
+        self.kgPerKilowattHour = kgPerKilowattHour
+        self.source = source
+    }
+}
+
+/// What to export.
+public struct ExportOptions: Sendable {
+    /// Rows cover the intervals that start in `[from, to)`.
+    public var from: Date, to: Date
+    public var interval: ExportInterval
+    public var grouping: ExportGrouping
+    /// Restrict to one cabinet (nil: all).
+    public var cabinetID: String?
+    /// `,` (default) or `;`.
+    public var delimiter: UInt8
+    /// Decimal comma (French spreadsheets); requires the `;` delimiter.
+    public var decimalComma: Bool
+    public var emissionFactor: ExportEmissionFactor?
+    /// An IPMVP option B model to fill `adjusted_baseline_kwh`: kWh as a function of a period's
+    /// length (seconds) and dark hours. Nil leaves the column empty.
+    public var adjustedBaseline: (@Sendable (_ seconds: Double, _ darkHours: Double) -> Double)?
+    public var adjustedBaselineDescription: String?
+
+    public init(from: Date, to: Date, interval: ExportInterval = .native, grouping: ExportGrouping = .circuit,
+                cabinetID: String? = nil, delimiter: UInt8 = UInt8(ascii: ","), decimalComma: Bool = false,
+                emissionFactor: ExportEmissionFactor? = nil) {
+        self.from = from
+        self.to = to
+        self.interval = interval
+        self.grouping = grouping
+        self.cabinetID = cabinetID
+        self.delimiter = delimiter
+        self.decimalComma = decimalComma
+        self.emissionFactor = emissionFactor
+    }
+}
+
+/// Totals of an export, summed from the rows exactly as written.
+public struct ExportTotals: Sendable, Hashable {
+    public var energyWh: Int64 = 0
+    public var baselineWh: Int64 = 0
+    public var pvWh: Int64 = 0
+    public var avoidedCostTenThousandths: Int64 = 0
+    public var avoidedCO2eGrams: Int64 = 0
+    public var intervals: Int64 = 0
+    public var estimatedIntervals: Int64 = 0
+    public var gapIntervals: Int64 = 0
+}
+
+/// What an export wrote.
+public struct ExportResult: Sendable {
+    public var rows: Int
+    public var bytes: Int
+    /// SHA-256 of the CSV file, 64 hex digits.
+    public var sha256: String
+    public var columns: [String]
+    public var totals: ExportTotals
+    /// Per row key ("cabinet/circuit" or "cabinet"), the totals over the whole period.
+    public var byKey: [String: ExportTotals]
+    public var currency: String?
+    public var pricePerKilowattHour: Decimal?
+}
+
+/// A CSV or manifest problem that is the user's to fix.
+public struct ExportError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+extension LedgerStore {
+    /// Streams the ledger's intervals in `[from, to)` to `handle` as RFC 4180 CSV, aggregated by
+    /// `options.interval` and `options.grouping`, with the legacy counterfactual baseline, avoided
+    /// energy, PV, renewable share, tariff, avoided cost and CO2e. Missing intervals are counted
+    /// as gaps (coverage), never filled.
+    ///
+    /// - Throws: ``ExportError`` for an empty selection or bad options;
+    ///   ``LedgerError/readFailed(path:reason:)``; file write errors.
+    public func export(_ options: ExportOptions, to handle: FileHandle, progress: @Sendable (Double) -> Void = { _ in }) throws -> ExportResult {
+        if options.decimalComma && options.delimiter == UInt8(ascii: ",") {
+            throw ExportError("a decimal comma needs another delimiter: use --delimiter ';'")
+        }
+        guard options.from < options.to else { throw ExportError("the period is empty: --to must be after --from") }
+        do {
+            return try pool.read { db in try LedgerExporter(db: db, options: options, path: path).run(handle: handle, progress: progress) }
+        } catch let e as ExportError {
+            throw e
+        } catch let e as LedgerError {
+            throw e
+        } catch let e as DatabaseError {
+            throw LedgerError.readFailed(path: path, reason: LedgerStore.describe(e))
+        }
+    }
+}
+
+/// The export's state machine: one cursor over `measurement` in key order (start first), one
+/// state per cabinet with its own local-time periods.
+final class LedgerExporter {
+    let db: Database
+    let options: ExportOptions
+    let path: String
+    var writer: CSVWriter!
+    var result: ExportResult
+
+    final class CircuitState {
+        let id: String
+        let legacyWatts: Double
+        var energyWh: Int64 = 0, baselineWh: Int64 = 0, burningSeconds: Int64 = 0
+        var present: Int64 = 0, estimated: Int64 = 0, gaps: Int64 = 0
+        /// Seconds and dark seconds of the intervals present (not gaps), for the IPMVP model.
+        var coveredSeconds: Double = 0, coveredDarkSeconds: Double = 0
+        init(id: String, legacyWatts: Double) {
+            self.id = id
+            self.legacyWatts = legacyWatts
+        }
+        func reset() {
+            energyWh = 0; baselineWh = 0; burningSeconds = 0; present = 0; estimated = 0; gaps = 0
+            coveredSeconds = 0; coveredDarkSeconds = 0
+        }
+    }
+
+    final class CabinetState {
+        let id: String
+        let site: Site
+        let clock: LocalClock
+        let native: Int64
+        var circuits: [CircuitState]
+        var circuitIndex: [String: Int]
+        var periodStart: Int64, periodEnd: Int64
+        var pvWh: Int64 = 0, meteredWh: Int64 = 0, meterReadings: Int64 = 0
+        var darkForStart: (start: Int64, seconds: Double) = (-1, 0)
+        var nights: [CivilDate: NightSun] = [:]
+        init(id: String, site: Site, native: Int64, circuits: [CircuitState], periodStart: Int64, periodEnd: Int64) {
+            self.id = id
+            self.site = site
+            self.clock = LocalClock(timeZone: site.timeZone)
+            self.native = native
+            self.circuits = circuits
+            self.circuitIndex = Dictionary(uniqueKeysWithValues: circuits.enumerated().map { ($1.id, $0) })
+            self.periodStart = periodStart
+            self.periodEnd = periodEnd
+        }
+    }
+
+    var cabinets: [String: CabinetState] = [:]
+    let priceMicro: Int64?   // price per kWh in millionths of the currency
+    let currencyColumn: String
+
+    init(db: Database, options: ExportOptions, path: String) throws {
+        self.db = db
+        self.options = options
+        self.path = path
+        // Tariff: the cabinets' (one currency per export).
+        var filter = ""
+        var arguments: StatementArguments = []
+        if let c = options.cabinetID { filter = " WHERE id = ?"; arguments = [c] }
+        let tariffs = try Row.fetchAll(db, sql: "SELECT currency, price_per_kwh FROM cabinet\(filter)", arguments: arguments)
+            .compactMap { row -> (String, Decimal)? in
+                guard let c: String = row[0], let p: String = row[1], let d = Decimal(string: p, locale: Locale(identifier: "en_US_POSIX")) else { return nil }
+                return (c, d)
+            }
+        let currency = tariffs.first?.0
+        let price = tariffs.first?.1
+        priceMicro = price.map { NSDecimalNumber(decimal: $0 * 1_000_000).int64Value }
+        currencyColumn = (currency ?? "eur").lowercased()
+        result = ExportResult(rows: 0, bytes: 0, sha256: "", columns: [], totals: ExportTotals(), byKey: [:],
+                              currency: currency, pricePerKilowattHour: price)
+    }
+
+    static func columns(currency: String) -> [String] {
+        ["period_start_utc", "period_end_utc", "period_start_local", "time_zone", "cabinet_id", "circuit_id",
+         "intervals", "estimated_intervals", "gap_intervals", "coverage_percent",
+         "energy_kwh", "metered_kwh", "burning_hours",
+         "baseline_kwh", "baseline_method", "adjusted_baseline_kwh", "avoided_kwh", "avoided_percent",
+         "pv_kwh", "renewable_share_percent",
+         "tariff_\(currency)_per_kwh", "avoided_cost_\(currency)",
+         "emission_factor_kg_per_kwh", "emission_factor_name", "emission_factor_source", "avoided_co2e_kg"]
+    }
+
+    func run(handle: FileHandle, progress: (Double) -> Void) throws -> ExportResult {
+        let from = Int64(options.from.timeIntervalSince1970.rounded(.up))
+        let to = Int64(options.to.timeIntervalSince1970.rounded(.up))
+        try loadCabinets(from: from, to: to)
+        if cabinets.isEmpty {
+            throw ExportError(options.cabinetID.map { "the ledger \(path) has no cabinet \($0)" } ?? "the ledger \(path) has no cabinet")
+        }
+        let anyData = try Int64.fetchOne(db, sql: "SELECT 1 FROM measurement WHERE start_unix >= ? AND start_unix < ? LIMIT 1",
+                                         arguments: [from, to]) != nil
+        if !anyData {
+            throw ExportError("the ledger \(path) has no interval between \(LedgerStore.iso(from)) and \(LedgerStore.iso(to))")
+        }
+        writer = CSVWriter(handle: handle, delimiter: options.delimiter, decimalComma: options.decimalComma)
+        result.columns = Self.columns(currency: currencyColumn)
+        for c in result.columns { writer.text(c) }
+        try writer.endRow()
+
+        let statement = try RawStatement(db, """
+            SELECT start_unix, end_unix, cabinet_id, kind, channel_id, energy_wh, source, burning_seconds
+            FROM measurement WHERE start_unix >= ? AND start_unix < ? ORDER BY start_unix, cabinet_id, kind, channel_id
+            """)
+        statement.bind(1, from)
+        statement.bind(2, to)
+        var lastCabinetBytes = [UInt8](), lastCabinet: CabinetState?
+        var count = 0
+        let span = Double(max(1, to - from))
+        while try statement.step() {
+            let start = statement.int(0), end = statement.int(1)
+            // Cabinet lookup, cached on the id's bytes.
+            let cabinet: CabinetState
+            if let last = lastCabinet, statement.equals(2, lastCabinetBytes) {
+                cabinet = last
+            } else {
+                let id = statement.string(2)
+                guard let c = cabinets[id] else { continue }
+                cabinet = c
+                lastCabinet = c
+                lastCabinetBytes = Array(id.utf8)
+            }
+            while start >= cabinet.periodEnd { try flush(cabinet) }
+            let kind = statement.firstByte(3)
+            let energy = statement.int(5)
+            let source = statement.firstByte(6)   // m(etered), e(stimated), g(ap)
+            switch kind {
+            case UInt8(ascii: "c"):
+                let channel = statement.string(4)
+                var index = cabinet.circuitIndex[channel]
+                if index == nil {
+                    cabinet.circuits.append(CircuitState(id: channel, legacyWatts: 0))
+                    index = cabinet.circuits.count - 1
+                    cabinet.circuitIndex[channel] = index
+                }
+                let circuit = cabinet.circuits[index!]
+                if source == UInt8(ascii: "g") {
+                    circuit.gaps += 1
+                } else {
+                    // The baseline counts only where the reporting energy is known: avoided
+                    // energy is never inflated by gaps (coverage says how much is covered).
+                    let dark = darkSeconds(cabinet, start, end)
+                    circuit.present += 1
+                    if source == UInt8(ascii: "e") { circuit.estimated += 1 }
+                    circuit.energyWh += energy
+                    circuit.burningSeconds += statement.int(7)
+                    circuit.baselineWh += Int64((circuit.legacyWatts * dark / 3600).rounded())
+                    circuit.coveredSeconds += Double(end - start)
+                    circuit.coveredDarkSeconds += dark
+                }
+            case UInt8(ascii: "p"):
+                cabinet.pvWh += energy
+            default:   // meter
+                if source != UInt8(ascii: "g") {
+                    cabinet.meteredWh += energy
+                    cabinet.meterReadings += 1
+                }
+            }
+            count += 1
+            if count & 0xFFFF == 0 { progress(Double(start - from) / span) }
+        }
+        for cabinet in cabinets.values.sorted(by: { $0.id < $1.id }) {
+            while cabinet.periodStart < to { try flush(cabinet) }
+        }
+        try writer.flush()
+        progress(1)
+        result.bytes = writer.bytesWritten
+        result.sha256 = writer.digest.hex()
+        return result
+    }
+
+    /// Registers the cabinets and circuits to export and their first period.
+    func loadCabinets(from: Int64, to: Int64) throws {
+        var filter = ""
+        var arguments: StatementArguments = []
+        if let c = options.cabinetID { filter = " WHERE id = ?"; arguments = [c] }
+        for row in try Row.fetchAll(db, sql: "SELECT id, name, latitude, longitude, time_zone FROM cabinet\(filter) ORDER BY id", arguments: arguments) {
+            let id: String = row[0]
+            guard let tz = TimeZone(identifier: row[4]),
+                  let coordinate = GeoCoordinate(latitude: row[2], longitude: row[3]) else {
+                throw ExportError("cabinet \(id) in \(path) has an unknown time zone or an invalid place")
+            }
+            let native = try Int64.fetchOne(db, sql: """
+                SELECT end_unix - start_unix FROM measurement WHERE start_unix >= ? AND start_unix < ? AND cabinet_id = ?
+                ORDER BY start_unix LIMIT 1
+                """, arguments: [from, to, id]) ?? 900
+            let circuits = try Row.fetchAll(db, sql: "SELECT circuit_id, legacy_watts FROM circuit WHERE cabinet_id = ? ORDER BY circuit_id",
+                                            arguments: [id]).map { CircuitState(id: $0[0], legacyWatts: $0[1]) }
+            let site = Site(id: id, name: row[1], coordinate: coordinate, timeZone: tz)
+            let state = CabinetState(id: id, site: site, native: native, circuits: circuits, periodStart: 0, periodEnd: 0)
+            let (a, b) = period(containing: from, state)
+            state.periodStart = max(a, from)
+            state.periodEnd = min(b, to)
+            cabinets[id] = state
+        }
+    }
+
+    /// The export period containing `t` for a cabinet (local hours, days and months).
+    func period(containing t: Int64, _ c: CabinetState) -> (Int64, Int64) {
+        switch options.interval {
+        case .native:
+            let s = t - ((t % c.native) + c.native) % c.native
+            return (s, s + c.native)
+        case .hour:
+            let offset = Int64(c.clock.utcOffset(at: Date(timeIntervalSince1970: TimeInterval(t))))
+            let local = t + offset
+            let s = local - ((local % 3600) + 3600) % 3600 - offset
+            return (s, s + 3600)
+        case .day:
+            let d = c.clock.local(Date(timeIntervalSince1970: TimeInterval(t))).date
+            return (seconds(c.clock.instant(d, secondsOfDay: 0)), seconds(c.clock.instant(d.adding(days: 1), secondsOfDay: 0)))
+        case .month:
+            let d = c.clock.local(Date(timeIntervalSince1970: TimeInterval(t))).date
+            let first = CivilDate(year: d.year, month: d.month, day: 1)!
+            let next = first.adding(days: first.daysInMonth)
+            return (seconds(c.clock.instant(first, secondsOfDay: 0)), seconds(c.clock.instant(next, secondsOfDay: 0)))
+        }
+    }
+
+    func seconds(_ d: Date) -> Int64 { Int64(d.timeIntervalSince1970.rounded()) }
+
+    /// Seconds of [start, end) between sunset and sunrise at the cabinet (cached per start).
+    func darkSeconds(_ c: CabinetState, _ start: Int64, _ end: Int64) -> Double {
+        if c.darkForStart.start == start { return c.darkForStart.seconds }
+        let a = Date(timeIntervalSince1970: TimeInterval(start)), b = Date(timeIntervalSince1970: TimeInterval(end))
+        var total = 0.0
+        var day = c.clock.lightingDay(containing: a)
+        while true {
+            let night = nightSun(c, day)
+            let lo = max(a, night.dark.lowerBound), hi = min(b, night.dark.upperBound)
+            if hi > lo { total += hi.timeIntervalSince(lo) }
+            if night.end >= b { break }
+            day = day.adding(days: 1)
+        }
+        c.darkForStart = (start, total)
+        return total
+    }
+
+    func nightSun(_ c: CabinetState, _ day: CivilDate) -> NightSun {
+        if let n = c.nights[day] { return n }
+        if c.nights.count > 4 { c.nights.removeAll(keepingCapacity: true) }
+        let n = NightSun(day: day, site: c.site, clock: c.clock)
+        c.nights[day] = n
+        return n
+    }
+
+    /// Writes the rows of a cabinet's current period and moves it to the next period.
+    func flush(_ c: CabinetState) throws {
+        let expected = max(1, (c.periodEnd - c.periodStart + c.native - 1) / c.native)
+        let to = Int64(options.to.timeIntervalSince1970.rounded(.up))
+        if options.grouping == .circuit {
+            for circuit in c.circuits.sorted(by: { $0.id < $1.id }) {
+                let missing = max(0, expected - circuit.present - circuit.gaps)
+                try writeRow(c, circuit: circuit.id, intervals: expected, estimated: circuit.estimated,
+                             gaps: circuit.gaps + missing, energyWh: circuit.energyWh, meteredWh: nil,
+                             burningSeconds: circuit.burningSeconds, baselineWh: circuit.baselineWh, pvWh: nil,
+                             coveredSeconds: circuit.coveredSeconds, coveredDarkSeconds: circuit.coveredDarkSeconds)
+                circuit.reset()
+            }
+        } else {
+            var energy: Int64 = 0, baseline: Int64 = 0, burning: Int64 = 0, estimated: Int64 = 0, gaps: Int64 = 0
+            var covered = 0.0, coveredDark = 0.0
+            for circuit in c.circuits {
+                let missing = max(0, expected - circuit.present - circuit.gaps)
+                energy += circuit.energyWh; baseline += circuit.baselineWh; burning += circuit.burningSeconds
+                estimated += circuit.estimated; gaps += circuit.gaps + missing
+                covered = max(covered, circuit.coveredSeconds); coveredDark = max(coveredDark, circuit.coveredDarkSeconds)
+                circuit.reset()
+            }
+            try writeRow(c, circuit: "all", intervals: expected * Int64(max(1, c.circuits.count)), estimated: estimated, gaps: gaps,
+                         energyWh: energy, meteredWh: c.meterReadings > 0 ? c.meteredWh : nil, burningSeconds: burning,
+                         baselineWh: baseline, pvWh: c.pvWh, coveredSeconds: covered, coveredDarkSeconds: coveredDark)
+        }
+        c.pvWh = 0; c.meteredWh = 0; c.meterReadings = 0
+        let (a, b) = period(containing: c.periodEnd, c)
+        c.periodStart = a
+        c.periodEnd = min(b, to)
+    }
+
+    func writeRow(_ c: CabinetState, circuit: String, intervals: Int64, estimated: Int64, gaps: Int64, energyWh: Int64,
+                  meteredWh: Int64?, burningSeconds: Int64, baselineWh: Int64, pvWh: Int64?,
+                  coveredSeconds: Double, coveredDarkSeconds: Double) throws {
+        let w = Date(timeIntervalSince1970: TimeInterval(c.periodStart))
+        writer.text(Self.iso(c.periodStart))
+        writer.text(Self.iso(c.periodEnd))
+        writer.text(Self.localISO(w, c.clock))
+        writer.text(c.site.timeZone.identifier)
+        writer.text(c.id)
+        writer.text(circuit)
+        writer.integer(intervals)
+        writer.integer(estimated)
+        writer.integer(gaps)
+        writer.decimal(intervals > 0 ? 100 * Double(intervals - gaps) / Double(intervals) : 0, scale: 2)
+        writer.fixed(energyWh, scale: 3)
+        if let m = meteredWh { writer.fixed(m, scale: 3) } else { writer.empty() }
+        writer.fixed((burningSeconds * 100 + 1800) / 3600, scale: 2)
+        writer.fixed(baselineWh, scale: 3)
+        writer.text("legacy-counterfactual")
+        if let model = options.adjustedBaseline, coveredSeconds > 0 {
+            writer.decimal(model(coveredSeconds, coveredDarkSeconds / 3600), scale: 3)
+        } else { writer.empty() }
+        let avoided = baselineWh - energyWh
+        writer.fixed(avoided, scale: 3)
+        if baselineWh > 0 { writer.decimal(100 * Double(avoided) / Double(baselineWh), scale: 2) } else { writer.empty() }
+        if let pv = pvWh {
+            writer.fixed(pv, scale: 3)
+            if energyWh > 0 { writer.decimal(100 * Double(pv) / Double(energyWh), scale: 2) } else { writer.empty() }
+        } else { writer.empty(); writer.empty() }
+        var cost: Int64?
+        if let price = priceMicro {
+            writer.fixed(price, scale: 6)
+            // Wh × (millionths per kWh) / 1000 = millionths; kept to ten-thousandths.
+            let c = (avoided * price) / 1000
+            cost = (c + (c >= 0 ? 50 : -50)) / 100
+            writer.fixed(cost!, scale: 4)
+        } else { writer.empty(); writer.empty() }
+        var grams: Int64?
+        if let f = options.emissionFactor {
+            writer.decimal(f.kgPerKilowattHour, scale: 4)
+            writer.text(f.name)
+            writer.text(f.source)
+            grams = Int64((Double(avoided) * f.kgPerKilowattHour).rounded())   // Wh × kg/kWh = g
+            writer.fixed(grams!, scale: 3)
+        } else { writer.empty(); writer.empty(); writer.empty(); writer.empty() }
+        try writer.endRow()
+        result.rows += 1
+        func add(_ t: inout ExportTotals) {
+            t.energyWh += energyWh; t.baselineWh += baselineWh; t.pvWh += pvWh ?? 0
+            t.avoidedCostTenThousandths += cost ?? 0; t.avoidedCO2eGrams += grams ?? 0
+            t.intervals += intervals; t.estimatedIntervals += estimated; t.gapIntervals += gaps
+        }
+        add(&result.totals)
+        add(&result.byKey[circuit == "all" ? c.id : c.id + "/" + circuit, default: ExportTotals()])
+    }
+
+    static func iso(_ s: Int64) -> String {
+        var t = time_t(s)
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+                      parts.tm_hour, parts.tm_min, parts.tm_sec)
+    }
+
+    static func localISO(_ d: Date, _ clock: LocalClock) -> String {
+        let offset = clock.utcOffset(at: d)
+        let (date, seconds) = clock.local(d)
+        let sign = offset < 0 ? "-" : "+"
+        let o = abs(offset)
+        return String(format: "%@T%02d:%02d:%02d%@%02d:%02d", date.description, seconds / 3600, seconds / 60 % 60, seconds % 60,
+                      sign, o / 3600, o / 60 % 60)
+    }
+}
+
+extension RawStatement {
+    /// The first byte of a text column (0 when empty or NULL).
+    func firstByte(_ column: Int32) -> UInt8 {
+        guard let p = textPointer(column), byteCount(column) > 0 else { return 0 }
+        return p.pointee
+    }
+
+    /// Whether a text column holds exactly these bytes.
+    func equals(_ column: Int32, _ bytes: [UInt8]) -> Bool {
+        let n = byteCount(column)
+        guard n == bytes.count, let p = textPointer(column) else { return n == 0 && bytes.isEmpty }
+        return bytes.withUnsafeBytes { memcmp($0.baseAddress!, p, n) == 0 }
+    }
+}

@@ -1,0 +1,270 @@
+import ArgumentParser
+import Astronomy
+import Crypto
+import Foundation
+import Ledger
+import Lighting
+
+/// `lanterne ledger export`
+struct ExportLedger: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Export the ledger to RFC 4180 CSV for auditors, with a summary and a signed manifest.",
+        discussion: """
+            Writes FILE (the rows), FILE.summary.csv (one row per circuit or cabinet over the \
+            whole period and a total row whose figures are the sums of the rows) and \
+            FILE.manifest.json (period, row count, SHA-256 of both CSV files, the ledger's chain \
+            head, generator, signed with the cabinet's Ed25519 key). Dates are local dates in the \
+            cabinet's time zone; the period is half-open. Gaps are counted, never filled: the \
+            baseline and avoided energy cover only the intervals present, and coverage says how \
+            many those are. Check an export with 'lanterne ledger verify-export FILE'.
+            """)
+
+    @Option(help: ArgumentHelp("Ledger file (SQLite).", valueName: "path"))
+    var ledger: String
+
+    @Option(help: ArgumentHelp("First day, in the cabinet's time zone.", valueName: "YYYY-MM-DD"))
+    var from: String
+
+    @Option(help: ArgumentHelp("Day after the last, in the cabinet's time zone.", valueName: "YYYY-MM-DD"))
+    var to: String
+
+    @Option(help: ArgumentHelp("Row length: 15m (the ledger's own intervals), hour, day or month.", valueName: "length"))
+    var interval: String = "15m"
+
+    @Option(help: ArgumentHelp("One row per circuit, or per cabinet (with PV and the meter).", valueName: "circuit|cabinet"))
+    var by: String = "circuit"
+
+    @Option(help: ArgumentHelp("Only this cabinet (default: every cabinet of the ledger).", valueName: "id"))
+    var cabinet: String?
+
+    @Option(help: ArgumentHelp("CSV file to write (default: <ledger>-<from>-<to>.csv in the current directory).", valueName: "file"))
+    var out: String?
+
+    @Option(help: ArgumentHelp("Field separator: ',' (default) or ';'.", valueName: "char"))
+    var delimiter: String = ","
+
+    @Flag(help: "Decimal comma, for spreadsheets set to French conventions (needs --delimiter ';').")
+    var decimalComma = false
+
+    @Option(help: ArgumentHelp("Emission factor: fr-ademe (default), eu-eea, or kg CO2e per kWh.", valueName: "factor"))
+    var emissionFactor: String = "fr-ademe"
+
+    @Option(help: ArgumentHelp("Ed25519 signing key (created if missing; default: <ledger>.key).", valueName: "file"))
+    var key: String?
+
+    @Flag(help: "No progress bar.")
+    var quiet = false
+
+    func validate() throws {
+        guard CivilDate(from) != nil else { throw ValidationError("--from '\(from)' is not a calendar date: expected YYYY-MM-DD") }
+        guard CivilDate(to) != nil else { throw ValidationError("--to '\(to)' is not a calendar date: expected YYYY-MM-DD") }
+        guard CivilDate(from)! < CivilDate(to)! else { throw ValidationError("--to \(to) must be after --from \(from)") }
+        guard ExportInterval(rawValue: interval) != nil else {
+            throw ValidationError("--interval '\(interval)' is not one of 15m, hour, day, month")
+        }
+        guard ExportGrouping(rawValue: by) != nil else { throw ValidationError("--by '\(by)' is not circuit or cabinet") }
+        guard delimiter == "," || delimiter == ";" else { throw ValidationError("--delimiter must be ',' or ';'") }
+        if decimalComma && delimiter == "," {
+            throw ValidationError("--decimal-comma needs --delimiter ';' (a comma cannot separate both fields and decimals)")
+        }
+        guard EmissionFactor.preset(emissionFactor) != nil || Double(emissionFactor).map({ $0 >= 0 && $0.isFinite }) == true else {
+            throw ValidationError("--emission-factor '\(emissionFactor)' is not fr-ademe, eu-eea or a number of kg CO2e per kWh")
+        }
+    }
+
+    func run() throws {
+        guard FileManager.default.fileExists(atPath: ledger) else {
+            Console.error("no ledger at \(ledger)")
+            throw ExitCode(1)
+        }
+        let store: LedgerStore
+        do { store = try LedgerStore.open(path: ledger) } catch {
+            Console.error("\(error)")
+            throw ExitCode(1)
+        }
+        do {
+            try export(store)
+        } catch let e as ExportError {
+            Console.error(e.description)
+            throw ExitCode(1)
+        } catch let e as LedgerError {
+            Console.error(e.description)
+            throw ExitCode(1)
+        }
+    }
+
+    func export(_ store: LedgerStore) throws {
+        let cabinets = try store.cabinets()
+        guard let zoneCabinet = cabinet.flatMap({ id in cabinets.first { $0.id == id } }) ?? (cabinet == nil ? cabinets.first : nil) else {
+            throw ExportError(cabinet.map { "the ledger \(ledger) has no cabinet \($0)\(Suggestion.hint(for: $0, in: cabinets.map(\.id)))" }
+                              ?? "the ledger \(ledger) has no cabinet")
+        }
+        let clock = LocalClock(timeZone: TimeZone(identifier: zoneCabinet.timeZone) ?? .gmt)
+        let start = clock.instant(CivilDate(from)!, secondsOfDay: 0), end = clock.instant(CivilDate(to)!, secondsOfDay: 0)
+        let factor: EmissionFactor
+        if let preset = EmissionFactor.preset(emissionFactor) { factor = preset } else {
+            factor = try EmissionFactor.custom(kgCO2ePerKWh: Double(emissionFactor)!)
+        }
+        var options = ExportOptions(from: start, to: end, interval: ExportInterval(rawValue: interval)!,
+                                    grouping: ExportGrouping(rawValue: by)!, cabinetID: cabinet,
+                                    delimiter: UInt8(ascii: delimiter == ";" ? ";" : ","), decimalComma: decimalComma)
+        options.emissionFactor = ExportEmissionFactor(name: factor.name, kgPerKilowattHour: factor.kgCO2ePerKWh, source: factor.source)
+
+        // Signing key: the cabinet's, registered in the ledger on first use.
+        let keyPath = key ?? ledger + ".key"
+        let signingKey = try CabinetKey.loadOrCreate(at: keyPath)
+        let publicHex = Hex.encode(signingKey.publicKey.rawRepresentation)
+        for c in cabinets where cabinet == nil || c.id == cabinet {
+            if let registered = try store.publicKey(cabinet: c.id) {
+                guard registered == publicHex else {
+                    throw ExportError("\(keyPath) is not the signing key registered for cabinet \(c.id) in \(ledger)")
+                }
+            } else {
+                try store.setPublicKey(cabinet: c.id, hex: publicHex)
+            }
+        }
+
+        let csvPath = out ?? "\(((ledger as NSString).lastPathComponent as NSString).deletingPathExtension)-\(from)-\(to)-\(interval).csv"
+        guard FileManager.default.createFile(atPath: csvPath, contents: nil),
+              let handle = FileHandle(forWritingAtPath: csvPath) else {
+            throw ExportError("cannot create \(csvPath)")
+        }
+        let bar = ProgressBar(enabled: !quiet && Console.stderrIsTerminal, label: "exporting \(from) → \(to)")
+        let began = ContinuousClock.now
+        let result: ExportResult
+        do {
+            result = try store.export(options, to: handle, progress: bar.update)
+            try handle.close()
+        } catch {
+            bar.finish()
+            try? handle.close()
+            try? FileManager.default.removeItem(atPath: csvPath)
+            throw error
+        }
+        bar.finish()
+        let seconds = (ContinuousClock.now - began).components
+        let elapsed = Double(seconds.seconds) + Double(seconds.attoseconds) / 1e18
+
+        // Summary: one row per key over the period, then the total, from the rows' own figures.
+        let summaryPath = csvPath + ".summary.csv"
+        let summary = ExportSummaryWriter.text(result, options: options, factor: options.emissionFactor)
+        try Data(summary.utf8).write(to: URL(fileURLWithPath: summaryPath))
+
+        let head = try store.chainHeadForExport()
+        var manifest = ExportManifest(
+            csvFile: (csvPath as NSString).lastPathComponent, csvSHA256: result.sha256, csvBytes: result.bytes, rows: result.rows,
+            columns: result.columns, periodStartUTC: Console.isoUTC(start), periodEndUTC: Console.isoUTC(end), interval: interval,
+            grouping: by, cabinet: cabinet, delimiter: delimiter, decimalComma: decimalComma,
+            ledgerFile: (ledger as NSString).lastPathComponent, chainHead: head.hash.hex, chainRecords: head.records,
+            summaryFile: (summaryPath as NSString).lastPathComponent,
+            summarySHA256: Hex.encode(Data(SHA256.hash(data: Data(summary.utf8)))),
+            generator: "lanterne \(LanterneVersion.string)", createdAtUTC: Console.isoUTC(Date()), publicKey: "")
+        try manifest.sign(with: signingKey)
+        let manifestPath = csvPath + ".manifest.json"
+        try manifest.json().write(to: URL(fileURLWithPath: manifestPath))
+
+        let t = result.totals
+        let kwh = { (wh: Int64) in SimulateCommand.number(Double(wh) / 1000, decimals: 1) + " kWh" }
+        print("\(csvPath): \(result.rows) rows, \(result.bytes) bytes, sha256 \(result.sha256)")
+        print("  energy \(kwh(t.energyWh)), baseline \(kwh(t.baselineWh)), avoided \(kwh(t.baselineWh - t.energyWh))"
+              + (t.pvWh > 0 ? ", PV \(kwh(t.pvWh))" : "")
+              + ", coverage \(SimulateCommand.number(t.intervals > 0 ? 100 * Double(t.intervals - t.gapIntervals) / Double(t.intervals) : 0, decimals: 2)) %"
+              + " (\(t.estimatedIntervals) estimated, \(t.gapIntervals) gap intervals)")
+        print("\(summaryPath): totals per \(by) and overall")
+        print("\(manifestPath): signed by key \(manifest.keyFingerprint) (\(keyPath)), chain head \(head.hash.hex.prefix(16))… of \(head.records) records")
+        if !quiet { Console.stderr("exported in \(SimulateCommand.number(elapsed, decimals: 2)) s\n") }
+    }
+}
+
+/// `lanterne ledger verify-export FILE.csv`
+struct VerifyExport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify-export",
+        abstract: "Check an exported CSV against its manifest and signature.",
+        discussion: """
+            Checks the CSV's and the summary's SHA-256 and the row count against FILE.manifest.json, \
+            and the manifest's Ed25519 signature. With --public-key, also that the signer is that \
+            key; with --ledger, that it is the cabinet's registered key and that the chain head \
+            is in the ledger. Exit status: 0 when sound, 1 with the reason otherwise.
+            """)
+
+    @Argument(help: ArgumentHelp("The exported CSV.", valueName: "file"))
+    var file: String
+
+    @Option(help: ArgumentHelp("The expected signer: 64 hex digits, or a file holding them.", valueName: "key"))
+    var publicKey: String?
+
+    @Option(help: ArgumentHelp("The ledger the export came from.", valueName: "path"))
+    var ledger: String?
+
+    func run() throws {
+        do {
+            let lines = try check()
+            for l in lines { print(l) }
+        } catch let e as ExportError {
+            Console.error("\(file): \(e.description)")
+            throw ExitCode(1)
+        }
+    }
+
+    func check() throws -> [String] {
+        let manifestPath = file + ".manifest.json"
+        guard let manifestData = FileManager.default.contents(atPath: manifestPath) else {
+            throw ExportError("no manifest beside it (\(manifestPath))")
+        }
+        guard let manifest = try? JSONDecoder().decode(ExportManifest.self, from: manifestData),
+              manifest.format == ExportManifest.formatName else {
+            throw ExportError("\(manifestPath) is not a Lanterne export manifest")
+        }
+        guard manifest.signatureIsValid else {
+            throw ExportError("the manifest's signature is not valid: the manifest was altered after signing")
+        }
+        guard let csv = FileManager.default.contents(atPath: file) else { throw ExportError("cannot read the CSV") }
+        let sha = Hex.encode(Data(SHA256.hash(data: csv)))
+        guard sha == manifest.csvSHA256 else {
+            throw ExportError("SHA-256 \(sha) differs from the manifest's \(manifest.csvSHA256): the CSV was altered")
+        }
+        guard csv.count == manifest.csvBytes else { throw ExportError("\(csv.count) bytes, the manifest says \(manifest.csvBytes)") }
+        let rows = VerifyExport.countRecords(csv) - 1
+        guard rows == manifest.rows else { throw ExportError("\(rows) rows, the manifest says \(manifest.rows)") }
+        let summaryPath = ((file as NSString).deletingLastPathComponent as NSString).appendingPathComponent(manifest.summaryFile)
+        guard let summary = FileManager.default.contents(atPath: summaryPath) else {
+            throw ExportError("the summary \(summaryPath) is missing")
+        }
+        guard Hex.encode(Data(SHA256.hash(data: summary))) == manifest.summarySHA256 else {
+            throw ExportError("the summary \(summaryPath) was altered (SHA-256 differs from the manifest's)")
+        }
+        var lines = ["\(file): sound — \(manifest.rows) rows, \(manifest.periodStartUTC) to \(manifest.periodEndUTC), sha256 matches, signed by key \(manifest.keyFingerprint)"]
+        if let expected = publicKey {
+            let hex = (FileManager.default.contents(atPath: expected).map { String(decoding: $0, as: UTF8.self) } ?? expected)
+                .trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+            guard hex == manifest.publicKey else { throw ExportError("signed by key \(manifest.keyFingerprint), not by the expected key") }
+            lines.append("  the signer is the expected key")
+        }
+        if let ledger {
+            let store = try LedgerStore.open(path: ledger)
+            let cabinets = try store.cabinets().filter { manifest.cabinet == nil || $0.id == manifest.cabinet }
+            for c in cabinets {
+                guard try store.publicKey(cabinet: c.id) == manifest.publicKey else {
+                    throw ExportError("the signer is not the key registered for cabinet \(c.id) in \(ledger)")
+                }
+            }
+            guard let head = ChainHash(hex: manifest.chainHead), try store.containsRecord(hash: head, seq: manifest.chainRecords) else {
+                throw ExportError("the manifest's chain head (record \(manifest.chainRecords)) is not in \(ledger): the ledger was rewritten or truncated since the export")
+            }
+            lines.append("  the signer is the cabinet's registered key, and record \(manifest.chainRecords) of \(ledger) is the manifest's chain head")
+        }
+        return lines
+    }
+
+    /// CSV records (RFC 4180: line breaks inside quotes do not end a record).
+    static func countRecords(_ data: Data) -> Int {
+        var count = 0, quoted = false, sawByte = false
+        for b in data {
+            if b == UInt8(ascii: "\"") { quoted.toggle() }
+            if b == 10 && !quoted { count += 1; sawByte = false } else { sawByte = true }
+        }
+        return count + (sawByte ? 1 : 0)
+    }
+}
