@@ -20,6 +20,15 @@ let package = Package(
             path: "Benchmarks/AstronomyBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
         .executableTarget(
+            name: "LedgerBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Ledger", package: "Lanterne"),
+                .product(name: "Lighting", package: "Lanterne"),
+            ],
+            path: "Benchmarks/LedgerBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+        .executableTarget(
             name: "SimulationBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),

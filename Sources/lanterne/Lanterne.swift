@@ -8,13 +8,13 @@ import Foundation
 struct Lanterne: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lanterne",
-        abstract: "Street-lighting cabinet controller: astronomy, profiles, simulation.",
+        abstract: "Street-lighting cabinet controller: astronomy, profiles, simulation, energy ledger, savings and ROI.",
         discussion: """
             Exit status: 0 on success, 1 when the work fails (an invalid file, a failed run), \
             2 on a usage error.
             """,
         version: LanterneVersion.string,
-        subcommands: [AstroCommand.self, ProfileCommand.self, SimulateCommand.self, LedgerCommand.self])
+        subcommands: [AstroCommand.self, ProfileCommand.self, SimulateCommand.self, LedgerCommand.self, RoiCommand.self])
 
     static func main() async {
         do {

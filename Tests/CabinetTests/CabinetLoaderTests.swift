@@ -41,8 +41,9 @@ func loadVariant(_ edit: (String) -> String) throws -> Loaded<CabinetConfigurati
     }
 
     @Test func profileCircuitsMustExist() throws {
+        #expect(try montdidierText().contains("  - { id: c3, name: Promenade des Remparts, output: out-3, luminaire: led-20w-path, count: 24, area: 1440 }\n"))
         let loaded = try loadVariant {
-            $0.replacingOccurrences(of: "  - { id: c3, name: Promenade des Remparts, output: out-3, luminaire: led-20w-path, count: 24 }\n", with: "")
+            $0.replacingOccurrences(of: "  - { id: c3, name: Promenade des Remparts, output: out-3, luminaire: led-20w-path, count: 24, area: 1440 }\n", with: "")
         }
         #expect(loaded.value == nil)
         #expect(loaded.diagnostics.errors.contains {

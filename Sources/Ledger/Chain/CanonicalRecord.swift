@@ -55,6 +55,23 @@ struct CanonicalRecord {
     static let measurementTag = UInt8(ascii: "M")
     static let eventTag = UInt8(ascii: "E")
 
+    /// Appends a measurement's fields (after `reset(tag: measurementTag)`).
+    mutating func appendMeasurement(seq: Int64, cabinet: String, kind: String, channel: String, start: Int64, end: Int64,
+                                    energyWh: Int64, source: String, burningSeconds: Int64?, meanLevelTenths: Int64?,
+                                    registerWh: Int64?) {
+        integer(seq)
+        text(cabinet)
+        text(kind)
+        text(channel)
+        integer(start)
+        integer(end)
+        integer(energyWh)
+        text(source)
+        integer(burningSeconds)
+        integer(meanLevelTenths)
+        integer(registerWh)
+    }
+
     /// The encoding of a measurement row.
     static func measurement(seq: Int64, cabinet: String, kind: String, channel: String, start: Int64, end: Int64,
                             energyWh: Int64, source: String, burningSeconds: Int64?, meanLevelTenths: Int64?,

@@ -128,13 +128,17 @@ final class LedgerExporter {
 
     final class CircuitState {
         let id: String
+        let idBytes: [UInt8]
         let legacyWatts: Double
         var energyWh: Int64 = 0, baselineWh: Int64 = 0, burningSeconds: Int64 = 0
         var present: Int64 = 0, estimated: Int64 = 0, gaps: Int64 = 0
+        /// This circuit's totals over the export.
+        var totals = ExportTotals()
         /// Seconds and dark seconds of the intervals present (not gaps), for the IPMVP model.
         var coveredSeconds: Double = 0, coveredDarkSeconds: Double = 0
         init(id: String, legacyWatts: Double) {
             self.id = id
+            self.idBytes = Array(id.utf8)
             self.legacyWatts = legacyWatts
         }
         func reset() {
@@ -147,17 +151,25 @@ final class LedgerExporter {
         let id: String
         let site: Site
         let clock: LocalClock
+        let zoneIdentifier: String
         let native: Int64
         var circuits: [CircuitState]
         var circuitIndex: [String: Int]
+        /// The index of the last circuit row seen (for predicting the next).
+        var lastIndex = -1
         var periodStart: Int64, periodEnd: Int64
         var pvWh: Int64 = 0, meteredWh: Int64 = 0, meterReadings: Int64 = 0
+        /// This cabinet's totals over the export (cabinet rows).
+        var totals = ExportTotals()
         var darkForStart: (start: Int64, seconds: Double) = (-1, 0)
+        /// The period's formatted instants, computed once per period for all its rows.
+        var periodText: (start: Int64, utcStart: String, utcEnd: String, local: String) = (-1, "", "", "")
         var nights: [CivilDate: NightSun] = [:]
         init(id: String, site: Site, native: Int64, circuits: [CircuitState], periodStart: Int64, periodEnd: Int64) {
             self.id = id
             self.site = site
             self.clock = LocalClock(timeZone: site.timeZone)
+            self.zoneIdentifier = site.timeZone.identifier
             self.native = native
             self.circuits = circuits
             self.circuitIndex = Dictionary(uniqueKeysWithValues: circuits.enumerated().map { ($1.id, $0) })
@@ -246,13 +258,24 @@ final class LedgerExporter {
             let source = statement.firstByte(6)   // m(etered), e(stimated), g(ap)
             switch kind {
             case UInt8(ascii: "c"):
-                let channel = statement.string(4)
-                var index = cabinet.circuitIndex[channel]
-                if index == nil {
-                    cabinet.circuits.append(CircuitState(id: channel, legacyWatts: 0))
-                    index = cabinet.circuits.count - 1
-                    cabinet.circuitIndex[channel] = index
+                // Rows come in circuit order within an interval: try the circuit after the last
+                // one first, comparing bytes (no String per row); else look the id up.
+                var index: Int? = nil
+                if !cabinet.circuits.isEmpty {
+                    let predicted = cabinet.lastIndex + 1 < cabinet.circuits.count ? cabinet.lastIndex + 1 : 0
+                    if statement.equals(4, cabinet.circuits[predicted].idBytes) { index = predicted }
                 }
+                if index == nil {
+                    let channel = statement.string(4)
+                    index = cabinet.circuitIndex[channel]
+                    if index == nil {
+                        cabinet.circuits.append(CircuitState(id: channel, legacyWatts: 0))
+                        cabinet.circuits.sort { $0.id < $1.id }
+                        cabinet.circuitIndex = Dictionary(uniqueKeysWithValues: cabinet.circuits.enumerated().map { ($1.id, $0) })
+                        index = cabinet.circuitIndex[channel]
+                    }
+                }
+                cabinet.lastIndex = index!
                 let circuit = cabinet.circuits[index!]
                 if source == UInt8(ascii: "g") {
                     circuit.gaps += 1
@@ -283,6 +306,13 @@ final class LedgerExporter {
             while cabinet.periodStart < to { try flush(cabinet) }
         }
         try writer.flush()
+        for c in cabinets.values {
+            if options.grouping == .cabinet {
+                result.byKey[c.id] = c.totals
+            } else {
+                for circuit in c.circuits { result.byKey[c.id + "/" + circuit.id] = circuit.totals }
+            }
+        }
         progress(1)
         result.bytes = writer.bytesWritten
         result.sha256 = writer.digest.hex()
@@ -369,12 +399,13 @@ final class LedgerExporter {
         let expected = max(1, (c.periodEnd - c.periodStart + c.native - 1) / c.native)
         let to = Int64(options.to.timeIntervalSince1970.rounded(.up))
         if options.grouping == .circuit {
-            for circuit in c.circuits.sorted(by: { $0.id < $1.id }) {
+            for circuit in c.circuits {
                 let missing = max(0, expected - circuit.present - circuit.gaps)
                 try writeRow(c, circuit: circuit.id, intervals: expected, estimated: circuit.estimated,
                              gaps: circuit.gaps + missing, energyWh: circuit.energyWh, meteredWh: nil,
                              burningSeconds: circuit.burningSeconds, baselineWh: circuit.baselineWh, pvWh: nil,
-                             coveredSeconds: circuit.coveredSeconds, coveredDarkSeconds: circuit.coveredDarkSeconds)
+                             coveredSeconds: circuit.coveredSeconds, coveredDarkSeconds: circuit.coveredDarkSeconds,
+                             into: &circuit.totals)
                 circuit.reset()
             }
         } else {
@@ -389,7 +420,8 @@ final class LedgerExporter {
             }
             try writeRow(c, circuit: "all", intervals: expected * Int64(max(1, c.circuits.count)), estimated: estimated, gaps: gaps,
                          energyWh: energy, meteredWh: c.meterReadings > 0 ? c.meteredWh : nil, burningSeconds: burning,
-                         baselineWh: baseline, pvWh: c.pvWh, coveredSeconds: covered, coveredDarkSeconds: coveredDark)
+                         baselineWh: baseline, pvWh: c.pvWh, coveredSeconds: covered, coveredDarkSeconds: coveredDark,
+                         into: &c.totals)
         }
         c.pvWh = 0; c.meteredWh = 0; c.meterReadings = 0
         let (a, b) = period(containing: c.periodEnd, c)
@@ -399,12 +431,15 @@ final class LedgerExporter {
 
     func writeRow(_ c: CabinetState, circuit: String, intervals: Int64, estimated: Int64, gaps: Int64, energyWh: Int64,
                   meteredWh: Int64?, burningSeconds: Int64, baselineWh: Int64, pvWh: Int64?,
-                  coveredSeconds: Double, coveredDarkSeconds: Double) throws {
-        let w = Date(timeIntervalSince1970: TimeInterval(c.periodStart))
-        writer.text(Self.iso(c.periodStart))
-        writer.text(Self.iso(c.periodEnd))
-        writer.text(Self.localISO(w, c.clock))
-        writer.text(c.site.timeZone.identifier)
+                  coveredSeconds: Double, coveredDarkSeconds: Double, into keyTotals: inout ExportTotals) throws {
+        if c.periodText.start != c.periodStart {
+            let w = Date(timeIntervalSince1970: TimeInterval(c.periodStart))
+            c.periodText = (c.periodStart, Self.iso(c.periodStart), Self.iso(c.periodEnd), Self.localISO(w, c.clock))
+        }
+        writer.text(c.periodText.utcStart)
+        writer.text(c.periodText.utcEnd)
+        writer.text(c.periodText.local)
+        writer.text(c.zoneIdentifier)
         writer.text(c.id)
         writer.text(circuit)
         writer.integer(intervals)
@@ -450,7 +485,7 @@ final class LedgerExporter {
             t.intervals += intervals; t.estimatedIntervals += estimated; t.gapIntervals += gaps
         }
         add(&result.totals)
-        add(&result.byKey[circuit == "all" ? c.id : c.id + "/" + circuit, default: ExportTotals()])
+        add(&keyTotals)
     }
 
     static func iso(_ s: Int64) -> String {

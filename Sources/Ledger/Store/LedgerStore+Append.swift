@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// What one transaction appends: typically everything about one interval (its circuits,
 /// production, meter readings and the events that happened during it).
@@ -48,21 +49,19 @@ extension LedgerStore {
             rows.append(MeasurementRow(cabinet: r.cabinetID, kind: "circuit", channel: r.circuitID, start: b.start, end: b.end,
                                        energyWh: r.energyWh, source: r.source.rawValue,
                                        burningSeconds: Int64(r.burningSeconds), meanLevelTenths: Int64(r.meanLevel.tenths),
-                                       registerWh: nil, description: LedgerStore.describe(r, start: b.start)))
+                                       registerWh: nil))
         }
         for r in batch.production {
             let b = try validated(r)
             rows.append(MeasurementRow(cabinet: r.cabinetID, kind: "production", channel: r.inverterID, start: b.start, end: b.end,
                                        energyWh: r.energyWh, source: EnergySource.metered.rawValue,
-                                       burningSeconds: nil, meanLevelTenths: nil, registerWh: nil,
-                                       description: LedgerStore.describe(r, start: b.start)))
+                                       burningSeconds: nil, meanLevelTenths: nil, registerWh: nil))
         }
         for r in batch.meters {
             let b = try validated(r)
             rows.append(MeasurementRow(cabinet: r.cabinetID, kind: "meter", channel: r.meterID, start: b.start, end: b.end,
                                        energyWh: r.energyWh, source: r.source.rawValue, burningSeconds: nil,
-                                       meanLevelTenths: nil, registerWh: r.registerWh,
-                                       description: "meter reading (cabinet \"\(r.cabinetID)\", meter \"\(r.meterID)\", end \(LedgerStore.iso(b.end)))"))
+                                       meanLevelTenths: nil, registerWh: r.registerWh))
         }
         let events = try batch.events.map { e throws(LedgerError) -> LedgerEvent in
             if e.cabinetID.isEmpty {
@@ -80,22 +79,43 @@ extension LedgerStore {
                         source, burning_seconds, mean_level_tenths, register_wh, hash)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
+                let raw = statement.sqliteStatement
+                var record = CanonicalRecord(tag: CanonicalRecord.measurementTag)
                 for row in measurements {
                     seq += 1
-                    previous = CanonicalRecord.measurement(
-                        seq: seq, cabinet: row.cabinet, kind: row.kind, channel: row.channel, start: row.start,
-                        end: row.end, energyWh: row.energyWh, source: row.source, burningSeconds: row.burningSeconds,
-                        meanLevelTenths: row.meanLevelTenths, registerWh: row.registerWh).chained(after: previous)
-                    statement.setUncheckedArguments([
-                        seq, row.cabinet, row.kind, row.channel, row.start, row.end, row.energyWh, row.source,
-                        row.burningSeconds, row.meanLevelTenths, row.registerWh, previous.data,
-                    ])
-                    do {
-                        try statement.execute()
-                    } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-                        throw LedgerStore.constraintError(error, path: path, cabinetID: row.cabinet, interval: row.description)
+                    record.reset(tag: CanonicalRecord.measurementTag)
+                    record.appendMeasurement(seq: seq, cabinet: row.cabinet, kind: row.kind, channel: row.channel, start: row.start,
+                                             end: row.end, energyWh: row.energyWh, source: row.source,
+                                             burningSeconds: row.burningSeconds, meanLevelTenths: row.meanLevelTenths,
+                                             registerWh: row.registerWh)
+                    previous = record.chained(after: previous)
+                    // Bound through the C API: no array of existentials per row.
+                    sqlite3_reset(raw)
+                    sqlite3_bind_int64(raw, 1, seq)
+                    sqlite3_bind_text(raw, 2, row.cabinet, -1, SQLITE_TRANSIENT_VALUE)
+                    sqlite3_bind_text(raw, 3, row.kind, -1, SQLITE_TRANSIENT_VALUE)
+                    sqlite3_bind_text(raw, 4, row.channel, -1, SQLITE_TRANSIENT_VALUE)
+                    sqlite3_bind_int64(raw, 5, row.start)
+                    sqlite3_bind_int64(raw, 6, row.end)
+                    sqlite3_bind_int64(raw, 7, row.energyWh)
+                    sqlite3_bind_text(raw, 8, row.source, -1, SQLITE_TRANSIENT_VALUE)
+                    for (i, v) in [(9, row.burningSeconds), (10, row.meanLevelTenths), (11, row.registerWh)] as [(Int32, Int64?)] {
+                        if let v { sqlite3_bind_int64(raw, i, v) } else { sqlite3_bind_null(raw, i) }
+                    }
+                    _ = previous.bytes.withUnsafeBytes { sqlite3_bind_blob(raw, 12, $0.baseAddress, 32, SQLITE_TRANSIENT_VALUE) }
+                    let code = sqlite3_step(raw)
+                    if code != SQLITE_DONE {
+                        let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
+                        let extended = sqlite3_extended_errcode(db.sqliteConnection)
+                        sqlite3_reset(raw)
+                        let error = DatabaseError(resultCode: ResultCode(rawValue: extended), message: message)
+                        if error.resultCode == .SQLITE_CONSTRAINT {
+                            throw LedgerStore.constraintError(error, path: path, cabinetID: row.cabinet, interval: row.description)
+                        }
+                        throw error
                     }
                 }
+                sqlite3_reset(raw)
             }
             if !events.isEmpty {
                 let statement = try db.cachedStatement(sql: """
@@ -138,7 +158,15 @@ extension LedgerStore {
         var cabinet: String, kind: String, channel: String
         var start: Int64, end: Int64, energyWh: Int64, source: String
         var burningSeconds: Int64?, meanLevelTenths: Int64?, registerWh: Int64?
-        var description: String
+
+        /// The row in words, for error messages (built only when needed).
+        var description: String {
+            switch kind {
+            case "circuit": return "circuit interval (cabinet \"\(cabinet)\", circuit \"\(channel)\", start \(LedgerStore.iso(start)))"
+            case "production": return "production interval (cabinet \"\(cabinet)\", inverter \"\(channel)\", start \(LedgerStore.iso(start)))"
+            default: return "meter reading (cabinet \"\(cabinet)\", meter \"\(channel)\", end \(LedgerStore.iso(end)))"
+            }
+        }
     }
 
     /// Whole-second bounds of a validated record.

@@ -1,0 +1,113 @@
+import Foundation
+import Testing
+
+@Suite struct LedgerCommands {
+    func tempDir() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lanterne-ledger-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    func python(_ arguments: [String]) throws -> CLIResult {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3"] + arguments
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return CLIResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    @Test func aKilledSimulationLeavesASoundLedgerThatCanContinue() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let ledger = dir.appendingPathComponent("crash.sqlite").path
+        let p = Process()
+        p.executableURL = CLIRunner.executable
+        p.arguments = ["simulate", "--cabinet", "examples/montdidier.yaml", "--from", "2026-01-01", "--to", "2027-01-01",
+                       "--ledger", ledger, "--quiet"]
+        p.currentDirectoryURL = CLIRunner.packageRoot
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        // Let it write a few days, then pull the plug.
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.2)
+            let wal = (try? FileManager.default.attributesOfItem(atPath: ledger + "-wal")[.size] as? Int) ?? 0
+            if wal > 400_000 { break }
+        }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        #expect(p.terminationReason == .uncaughtSignal)
+        let verify = try CLIRunner.run(["ledger", "verify", "--ledger", ledger, "--json"])
+        #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(verify.stdout.utf8)) as? [String: Any])
+        let measurements = try #require(o["measurements"] as? Int)
+        #expect(measurements > 0)
+        #expect(measurements % 5 == 0, "an interval was half written: \(measurements) measurements")   // 3 circuits + PV + meter
+        // The independent verifier agrees on the head.
+        let py = try python([CLIRunner.packageRoot.appendingPathComponent("tools/ledger-verify.py").path, ledger])
+        #expect(py.status == 0, "\(py.stderr)")
+        #expect(py.stdout.contains(try #require(o["head"] as? String)))
+        // A new run refuses to overlap and continues from where the ledger stops.
+        let refused = try CLIRunner.run(["simulate", "--cabinet", "examples/montdidier.yaml", "--from", "2026-01-01", "--to", "2026-01-02", "--ledger", ledger])
+        #expect(refused.status == 1 && refused.stderr.contains("already holds intervals"))
+    }
+
+    @Test func exportVerifyAndTamper() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let ledger = dir.appendingPathComponent("m.sqlite").path
+        let sim = try CLIRunner.run(["simulate", "--cabinet", "examples/montdidier.yaml", "--from", "2026-03-01", "--to", "2026-03-08", "--ledger", ledger, "--quiet"])
+        #expect(sim.status == 0, "\(sim.stderr)")
+        let csv = dir.appendingPathComponent("week.csv").path
+        let export = try CLIRunner.run(["ledger", "export", "--ledger", ledger, "--from", "2026-03-01", "--to", "2026-03-08",
+                                        "--interval", "hour", "--by", "circuit", "--out", csv, "--quiet"])
+        #expect(export.status == 0, "\(export.stderr)")
+        #expect(export.stdout.contains("\(csv): \(7 * 24 * 3) rows"))
+        let ok = try CLIRunner.run(["ledger", "verify-export", csv, "--ledger", ledger])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        let py = try python([CLIRunner.packageRoot.appendingPathComponent("tools/ledger-verify.py").path, "--export", csv])
+        #expect(py.status == 0, "\(py.stderr)")
+        // French spreadsheet conventions.
+        let fr = dir.appendingPathComponent("fr.csv").path
+        let french = try CLIRunner.run(["ledger", "export", "--ledger", ledger, "--from", "2026-03-01", "--to", "2026-03-08",
+                                        "--interval", "day", "--by", "cabinet", "--delimiter", ";", "--decimal-comma", "--out", fr, "--quiet"])
+        #expect(french.status == 0, "\(french.stderr)")
+        let text = try String(contentsOfFile: fr, encoding: .utf8)
+        #expect(text.hasPrefix("period_start_utc;period_end_utc;") && text.contains(";0,180000;"))
+        // One changed digit is caught, and the reason says what.
+        var data = try String(contentsOfFile: csv, encoding: .utf8)
+        data = data.replacingOccurrences(of: ",legacy-counterfactual,", with: ",legacy-counterfactuaI,")
+        try data.write(toFile: csv, atomically: true, encoding: .utf8)
+        let bad = try CLIRunner.run(["ledger", "verify-export", csv])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("differs from the manifest's") && bad.stderr.contains("the CSV was altered"))
+        // A key that is not the cabinet's.
+        let other = try CLIRunner.run(["ledger", "export", "--ledger", ledger, "--from", "2026-03-01", "--to", "2026-03-02",
+                                       "--out", dir.appendingPathComponent("x.csv").path, "--key", dir.appendingPathComponent("other.key").path])
+        #expect(other.status == 1 && other.stderr.contains("is not the signing key registered for cabinet montdidier-remparts"))
+    }
+
+    @Test func clearErrors() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let missing = try CLIRunner.run(["ledger", "verify", "--ledger", dir.appendingPathComponent("none.sqlite").path])
+        #expect(missing.status == 1 && missing.stderr == "error: no ledger at \(dir.appendingPathComponent("none.sqlite").path)\n")
+        let ledger = dir.appendingPathComponent("m.sqlite").path
+        _ = try CLIRunner.run(["simulate", "--cabinet", "examples/montdidier.yaml", "--from", "2026-03-01", "--to", "2026-03-02", "--ledger", ledger, "--quiet"])
+        let empty = try CLIRunner.run(["ledger", "export", "--ledger", ledger, "--from", "2026-05-01", "--to", "2026-05-02",
+                                       "--out", dir.appendingPathComponent("e.csv").path])
+        #expect(empty.status == 1)
+        #expect(empty.stderr == "error: the ledger \(ledger) has no interval between 2026-04-30T22:00:00Z and 2026-05-01T22:00:00Z\n")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("e.csv").path))
+        let comma = try CLIRunner.run(["ledger", "export", "--ledger", ledger, "--from", "2026-03-01", "--to", "2026-03-02", "--decimal-comma"])
+        #expect(comma.status == 2 && comma.stderr.contains("--decimal-comma needs --delimiter ';'"))
+        let noManifest = try CLIRunner.run(["ledger", "verify-export", ledger])
+        #expect(noManifest.status == 1 && noManifest.stderr.contains("no manifest beside it"))
+    }
+}
