@@ -1,4 +1,6 @@
 import ArgumentParser
+import Astronomy
+import Cabinet
 import Foundation
 import Ledger
 import Lighting
@@ -26,7 +28,7 @@ struct RoiCommand: ParsableCommand {
 
     @Option(parsing: .unconditional,
             help: ArgumentHelp("Capital expenditure, in EUR (0 or more).", valueName: "EUR"))
-    var capex: String
+    var capex: String?
 
     @Option(name: .customLong("annual-savings-kwh"), parsing: .unconditional,
             help: ArgumentHelp("Energy saved per year, in kWh.", valueName: "kWh"))
@@ -34,16 +36,28 @@ struct RoiCommand: ParsableCommand {
 
     @Option(name: .customLong("price-eur-kwh"), parsing: .unconditional,
             help: ArgumentHelp("Price of a kWh in year 1, in EUR (0 or more).", valueName: "EUR"))
-    var priceEurKWh: String
+    var priceEurKWh: String?
 
     @Option(name: .customLong("discount-rate"), parsing: .unconditional,
             help: ArgumentHelp("Discount rate per year, a fraction above -1 and at most 1 (0.04 for 4 %).",
                                valueName: "fraction"))
-    var discountRate: Double
+    var discountRate: Double?
 
     @Option(parsing: .unconditional,
             help: ArgumentHelp("Lifetime of the investment, in years (1 ... 100).", valueName: "years"))
-    var years: Int
+    var years: Int?
+
+    @Option(help: ArgumentHelp("Measured mode: the ledger holding the cabinet's intervals.", valueName: "path"))
+    var ledger: String?
+
+    @Option(help: ArgumentHelp("Measured mode: the cabinet file (its 'investment' section and tariff).", valueName: "file"))
+    var cabinet: String?
+
+    @Option(help: ArgumentHelp("Measured mode: first day of the period, in the cabinet's time zone.", valueName: "YYYY-MM-DD"))
+    var from: String?
+
+    @Option(help: ArgumentHelp("Measured mode: day after the last.", valueName: "YYYY-MM-DD"))
+    var to: String?
 
     @Option(name: .customLong("annual-maintenance-savings-eur"), parsing: .unconditional,
             help: ArgumentHelp("Maintenance costs avoided per year, in EUR (negative for added costs).",
@@ -62,7 +76,28 @@ struct RoiCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
 
+    /// Measured mode: savings from the ledger, annualised; figures from the cabinet file unless
+    /// given on the command line.
+    var measured: Bool { ledger != nil || cabinet != nil || from != nil || to != nil }
+
     func validate() throws {
+        if measured {
+            guard ledger != nil, cabinet != nil, let from, let to else {
+                throw ValidationError("measured mode needs --ledger, --cabinet, --from and --to together")
+            }
+            guard let a = CivilDate(from), let b = CivilDate(to), a < b else {
+                throw ValidationError("--from and --to must be dates YYYY-MM-DD, --to after --from")
+            }
+            if annualSavingsKWh != nil {
+                throw ValidationError("--annual-savings-kwh is measured from the ledger in measured mode; leave it out")
+            }
+            return
+        }
+        guard let capex else { throw ValidationError("missing --capex: the capital expenditure, in EUR") }
+        guard priceEurKWh != nil else { throw ValidationError("missing --price-eur-kwh: the price of a kWh, in EUR") }
+        guard let discountRate else { throw ValidationError("missing --discount-rate: a fraction, 0.04 for 4 %") }
+        guard let years else { throw ValidationError("missing --years: the lifetime of the investment") }
+        let priceEurKWh = self.priceEurKWh!
         guard let amount = Self.amount(capex), amount >= 0 else {
             throw ValidationError("--capex must be an amount of 0 or more in EUR, such as 120000; found '\(capex)'")
         }
@@ -103,7 +138,12 @@ struct RoiCommand: ParsableCommand {
             guard let factor = Self.emissionFactor(emissionFactor) else {
                 throw ValidationError("invalid --emission-factor '\(emissionFactor)'")  // validate() checked it
             }
-            report = try Self.report(for: figuresCase(), factor: factor, basis: "from figures")
+            if measured {
+                let (investment, basis) = try measuredCase(factor: factor)
+                report = try Self.report(for: investment, factor: factor, basis: basis)
+            } else {
+                report = try Self.report(for: figuresCase(), factor: factor, basis: "from figures")
+            }
         } catch let error as FinanceError {
             Console.error("\(error)")
             throw ExitCode(1)
@@ -114,11 +154,55 @@ struct RoiCommand: ParsableCommand {
     /// The investment case the options describe (after `validate()`; a missing savings figure
     /// counts as 0).
     func figuresCase() -> InvestmentCase {
-        InvestmentCase(capex: Self.amount(capex) ?? 0, currency: Self.currency,
+        InvestmentCase(capex: capex.flatMap(Self.amount) ?? 0, currency: Self.currency,
                        annualEnergySavingsKWh: annualSavingsKWh ?? 0,
-                       energyPrice: .flat(perKWh: Self.amount(priceEurKWh) ?? 0),
+                       energyPrice: .flat(perKWh: priceEurKWh.flatMap(Self.amount) ?? 0),
                        annualMaintenanceSavings: Self.amount(annualMaintenanceSavingsEur) ?? 0,
-                       discountRate: discountRate, lifetimeYears: years, priceEscalation: priceEscalation)
+                       discountRate: discountRate ?? 0, lifetimeYears: years ?? 1, priceEscalation: priceEscalation)
+    }
+
+    /// Measured mode: the ledger's savings over the period, annualised, with the cabinet
+    /// file's investment figures (overridden by any given on the command line).
+    func measuredCase(factor: EmissionFactor) throws -> (InvestmentCase, String) {
+        let loaded = CabinetLoader.load(path: cabinet!)
+        Console.report(loaded.diagnostics)
+        guard let config = loaded.value else { throw ExitCode(1) }
+        guard FileManager.default.fileExists(atPath: ledger!) else {
+            Console.error("no ledger at \(ledger!)")
+            throw ExitCode(1)
+        }
+        let clock = LocalClock(timeZone: config.site.timeZone)
+        let start = clock.instant(CivilDate(from!)!, secondsOfDay: 0), end = clock.instant(CivilDate(to!)!, secondsOfDay: 0)
+        let analysis: LedgerAnalysis
+        do {
+            let store = try LedgerStore.open(path: ledger!)
+            analysis = try LedgerAnalysis.analyse(store: store, configuration: config, from: start, to: end,
+                                                  emissionFactor: ExportEmissionFactor(name: factor.name, kgPerKilowattHour: factor.kgCO2ePerKWh,
+                                                                                       source: factor.source))
+        } catch let e as ExportError {
+            Console.error(e.description)
+            throw ExitCode(1)
+        } catch let e as LedgerError {
+            Console.error(e.description)
+            throw ExitCode(1)
+        }
+        guard var investment = analysis.investmentCase()
+                ?? (capex != nil && discountRate != nil && years != nil ? figuresCase() : nil) else {
+            Console.error("\(cabinet!) has no 'investment' section (capex, discountRate, years) and the command line does not give them all")
+            throw ExitCode(1)
+        }
+        investment.annualEnergySavingsKWh = analysis.annualisedAvoidedKWh
+        if let c = capex.flatMap(Self.amount) { investment.capex = c }
+        if let p = priceEurKWh.flatMap(Self.amount) { investment.energyPrice = .flat(perKWh: p) }
+        if let r = discountRate { investment.discountRate = r }
+        if let y = years { investment.lifetimeYears = y }
+        if annualMaintenanceSavingsEur != "0", let m = Self.amount(annualMaintenanceSavingsEur) { investment.annualMaintenanceSavings = m }
+        if priceEscalation != 0 { investment.priceEscalation = priceEscalation }
+        let days = end.timeIntervalSince(start) / 86_400
+        if days < 360 {
+            Console.stderr("warning: the period is \(Int(days.rounded())) days: savings scaled to a year from it over- or understate the seasons (nights are longer in winter); measure a whole year for a sound figure\n")
+        }
+        return (investment, "measured over \(from!) to \(to!) (\(Int(days.rounded())) days, annualised) from \(ledger!)")
     }
 
     // MARK: - Computation

@@ -26,6 +26,20 @@ public struct Tariff: Sendable, Hashable {
     public var pricePerKilowattHour: Decimal
 }
 
+/// What the lighting programme cost and what else it saves, for the return on investment.
+public struct Investment: Sendable, Hashable {
+    /// Capital expenditure, in the tariff's currency.
+    public var capex: Decimal
+    /// Discount rate per year, a fraction (0.04 = 4 %).
+    public var discountRate: Double
+    /// Years of savings counted.
+    public var years: Int
+    /// Maintenance costs avoided per year (relamping, repairs), in the tariff's currency.
+    public var annualMaintenanceSavings: Decimal
+    /// Energy price growth per year, a fraction.
+    public var priceEscalation: Double
+}
+
 /// Settings of the simulated devices (used only with the simulated board).
 public struct SimulationSettings: Sendable, Hashable {
     /// Detections per hour per presence sensor at the busiest hour.
@@ -50,6 +64,7 @@ public struct CabinetConfiguration: Sendable {
     public var areas: [String: Double] = [:]
     public var pvArrays: [PVArraySpec]
     public var tariff: Tariff?
+    public var investment: Investment?
     public var simulation: SimulationSettings
     /// Length of a ledger interval, in seconds.
     public var intervalSeconds: Int

@@ -28,7 +28,7 @@ public enum CabinetLoader {
         let r = SourceReader(file: file)
         guard let root = r.parse(text), r.expect(.cabinet, root),
               let m = r.mapping(root, allowed: ["cabinet", "name", "site", "board", "profile", "luminaires", "circuits",
-                                                "pv", "tariff", "simulation", "ledger", "sources"],
+                                                "pv", "tariff", "investment", "simulation", "ledger", "sources"],
                                 required: ["cabinet", "site", "board", "luminaires", "circuits"]) else {
             return Loaded(value: nil, diagnostics: r.diagnostics)
         }
@@ -147,6 +147,26 @@ public enum CabinetLoader {
                 } else { r.error("'\(pn.path)' must be a price per kWh such as 0.18, found '\(text)'", at: pn) }
             }
         }
+        var investment: Investment?
+        if let n = m["investment"], let im = r.mapping(n, allowed: ["capex", "discountRate", "years", "annualMaintenanceSavings", "priceEscalation"],
+                                                       required: ["capex", "discountRate", "years"]) {
+            func money(_ key: String) -> Decimal? {
+                guard let node = im[key] else { return nil }
+                guard let text = node.scalarText, let v = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), v >= 0 else {
+                    r.error("'\(node.path)' must be an amount such as 95000 or 1200.50", at: node)
+                    return nil
+                }
+                return v
+            }
+            let capex = money("capex"), maintenance = money("annualMaintenanceSavings") ?? 0
+            let rate = im["discountRate"].flatMap { r.double($0, in: 0...0.5) }
+            let years = im["years"].flatMap { r.int($0, in: 1...60) }
+            let escalation = im["priceEscalation"].flatMap { r.double($0, in: -0.5...0.5) } ?? 0
+            if let capex, let rate, let years {
+                investment = Investment(capex: capex, discountRate: rate, years: years, annualMaintenanceSavings: maintenance,
+                                        priceEscalation: escalation)
+            }
+        }
         var sim = SimulationSettings.default
         if let n = m["simulation"], let sm = r.mapping(n, allowed: ["presencePeakPerHour", "photocellAltitude", "seed"]) {
             if let v = sm["presencePeakPerHour"].flatMap({ r.double($0, in: 0...3600) }) { sim.presencePeakPerHour = v }
@@ -179,6 +199,7 @@ public enum CabinetLoader {
                                           pvArrays: arrays, tariff: tariff, simulation: sim, intervalSeconds: interval,
                                           cabinetPath: file, boardPath: boardPath, profilePath: profilePath)
         config.areas = areas
+        config.investment = investment
         return Loaded(value: config, diagnostics: d)
     }
 

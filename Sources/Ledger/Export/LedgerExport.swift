@@ -45,6 +45,8 @@ public struct ExportOptions: Sendable {
     /// length (seconds) and dark hours. Nil leaves the column empty.
     public var adjustedBaseline: (@Sendable (_ seconds: Double, _ darkHours: Double) -> Double)?
     public var adjustedBaselineDescription: String?
+    /// Also return the rows' figures in `ExportResult.collected` (for reports).
+    public var collectRows = false
 
     public init(from: Date, to: Date, interval: ExportInterval = .native, grouping: ExportGrouping = .circuit,
                 cabinetID: String? = nil, delimiter: UInt8 = UInt8(ascii: ","), decimalComma: Bool = false,
@@ -84,6 +86,22 @@ public struct ExportResult: Sendable {
     public var byKey: [String: ExportTotals]
     public var currency: String?
     public var pricePerKilowattHour: Decimal?
+    /// The rows' figures, when `ExportOptions.collectRows` is set.
+    public var collected: [ExportedRow] = []
+}
+
+/// One exported row's figures (what the CSV row says, before formatting).
+public struct ExportedRow: Sendable, Hashable {
+    public var periodStart: Date, periodEnd: Date
+    public var cabinetID: String
+    /// The circuit, or "all" for a cabinet row.
+    public var circuitID: String
+    public var energyWh: Int64, baselineWh: Int64, pvWh: Int64
+    public var intervals: Int64, estimatedIntervals: Int64, gapIntervals: Int64
+    /// Seconds and dark seconds of the intervals present (for IPMVP observations).
+    public var coveredSeconds: Double, coveredDarkSeconds: Double
+    public var avoidedCostTenThousandths: Int64?, avoidedCO2eGrams: Int64?
+    public var coveragePercent: Double { intervals > 0 ? 100 * Double(intervals - gapIntervals) / Double(intervals) : 0 }
 }
 
 /// A CSV or manifest problem that is the user's to fix.
@@ -424,9 +442,11 @@ final class LedgerExporter {
                          into: &c.totals)
         }
         c.pvWh = 0; c.meteredWh = 0; c.meterReadings = 0
-        let (a, b) = period(containing: c.periodEnd, c)
-        c.periodStart = a
-        c.periodEnd = min(b, to)
+        // The next period starts where this one ended, even when this one was cut short by the
+        // end of the export (a period clamped at `to` must not be found again).
+        let (_, b) = period(containing: c.periodEnd, c)
+        c.periodStart = c.periodEnd
+        c.periodEnd = max(c.periodStart + 1, min(b, to))
     }
 
     func writeRow(_ c: CabinetState, circuit: String, intervals: Int64, estimated: Int64, gaps: Int64, energyWh: Int64,
@@ -486,6 +506,14 @@ final class LedgerExporter {
         }
         add(&result.totals)
         add(&keyTotals)
+        if options.collectRows {
+            result.collected.append(ExportedRow(
+                periodStart: Date(timeIntervalSince1970: TimeInterval(c.periodStart)),
+                periodEnd: Date(timeIntervalSince1970: TimeInterval(c.periodEnd)), cabinetID: c.id, circuitID: circuit,
+                energyWh: energyWh, baselineWh: baselineWh, pvWh: pvWh ?? 0, intervals: intervals, estimatedIntervals: estimated,
+                gapIntervals: gaps, coveredSeconds: coveredSeconds, coveredDarkSeconds: coveredDarkSeconds,
+                avoidedCostTenThousandths: cost, avoidedCO2eGrams: grams))
+        }
     }
 
     static func iso(_ s: Int64) -> String {

@@ -150,6 +150,20 @@ let janFirst = Date(timeIntervalSince1970: 1_767_222_000)
         #expect(row == ["plain", "a,b", "say \"hi\"", "-1.234", "0.005", ""])
     }
 
+    @Test func monthRowsOverAPeriodThatStartsAndEndsMidMonth() throws {
+        // Regression: a last period clamped at the export's end was found again, forever.
+        let (store, dir) = try exportLedger(days: 3)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let options = ExportOptions(from: janFirst.addingTimeInterval(86_400), to: janFirst.addingTimeInterval(2.5 * 86_400),
+                                    interval: .month, grouping: .cabinet)
+        let (result, rows, _) = try runExport(store, dir, options)
+        #expect(result.rows == 1 && rows.count == 2)
+        let header = rows[0]
+        #expect(rows[1][header.firstIndex(of: "period_start_utc")!] == "2026-01-01T23:00:00Z")
+        #expect(rows[1][header.firstIndex(of: "period_end_utc")!] == "2026-01-03T11:00:00Z")
+        #expect(rows[1][header.firstIndex(of: "intervals")!] == "\(2 * 144)")   // 1.5 days × 96 × 2 circuits
+    }
+
     @Test func anEmptyPeriodIsAClearError() throws {
         let (store, dir) = try exportLedger(days: 1)
         defer { try? FileManager.default.removeItem(at: dir) }

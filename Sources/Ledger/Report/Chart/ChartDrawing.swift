@@ -366,9 +366,12 @@ enum ChartDrawing {
         writer.line(x1: x, y1: plot.top, x2: x, y2: plot.bottom, cssClass: "callout")
         writer.element("circle", [("cx", SVGWriter.number(x)), ("cy", SVGWriter.number(y)), ("r", "5"),
                                   ("class", "callout-dot")])
+        // Beside the dot, on the side the curve leaves free: above the zero line to the left
+        // (the curve is still below zero there), else below it to the right (the curve is
+        // above zero there). The top of the plot is left to the end-of-line label.
         let width = Double(callout.label.count) * characterWidth
         let fitsLeft = x - plot.left > width + 10
-        writer.text(callout.label, x: fitsLeft ? x - 7 : x + 7, y: plot.top + 12,
+        writer.text(callout.label, x: fitsLeft ? x - 9 : x + 9, y: fitsLeft ? y - 9 : y + 18,
                     cssClass: "callout-label", anchor: fitsLeft ? "end" : "start")
     }
 }
