@@ -46,6 +46,33 @@ struct CSVWriter {
         buffer.append(UInt8(ascii: "\""))
     }
 
+    /// The bytes of `s` as a field (quoted and escaped when needed), to append many times with
+    /// `field(encoded:)`.
+    func encode(_ s: String) -> [UInt8] {
+        var needsQuotes = false
+        for b in s.utf8 where b == delimiter || b == UInt8(ascii: "\"") || b == 10 || b == 13 {
+            needsQuotes = true
+            break
+        }
+        if !needsQuotes { return Array(s.utf8) }
+        var out: [UInt8] = [UInt8(ascii: "\"")]
+        for b in s.utf8 {
+            if b == UInt8(ascii: "\"") { out.append(b) }
+            out.append(b)
+        }
+        out.append(UInt8(ascii: "\""))
+        return out
+    }
+
+    /// A field already encoded by `encode(_:)`.
+    mutating func field(encoded bytes: [UInt8]) {
+        separator()
+        buffer.append(contentsOf: bytes)
+    }
+
+    /// What is buffered and not yet flushed (for composing constant fields).
+    var pendingBytes: [UInt8] { buffer }
+
     /// An empty field.
     mutating func empty() { separator() }
 

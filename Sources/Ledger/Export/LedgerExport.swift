@@ -147,6 +147,8 @@ final class LedgerExporter {
     final class CircuitState {
         let id: String
         let idBytes: [UInt8]
+        /// The id as a CSV field.
+        var csvID: [UInt8] = []
         let legacyWatts: Double
         var energyWh: Int64 = 0, baselineWh: Int64 = 0, burningSeconds: Int64 = 0
         var present: Int64 = 0, estimated: Int64 = 0, gaps: Int64 = 0
@@ -181,7 +183,9 @@ final class LedgerExporter {
         var totals = ExportTotals()
         var darkForStart: (start: Int64, seconds: Double) = (-1, 0)
         /// The period's formatted instants, computed once per period for all its rows.
-        var periodText: (start: Int64, utcStart: String, utcEnd: String, local: String) = (-1, "", "", "")
+        var periodText: (start: Int64, fields: [UInt8]) = (-1, [])
+        /// Time zone and cabinet id as CSV fields.
+        var csvFields: [UInt8] = []
         var nights: [CivilDate: NightSun] = [:]
         init(id: String, site: Site, native: Int64, circuits: [CircuitState], periodStart: Int64, periodEnd: Int64) {
             self.id = id
@@ -197,6 +201,8 @@ final class LedgerExporter {
     }
 
     var cabinets: [String: CabinetState] = [:]
+    var methodField: [UInt8] = []
+    var factorFields: [UInt8] = []
     let priceMicro: Int64?   // price per kWh in millionths of the currency
     let currencyColumn: String
 
@@ -244,6 +250,13 @@ final class LedgerExporter {
             throw ExportError("the ledger \(path) has no interval between \(LedgerStore.iso(from)) and \(LedgerStore.iso(to))")
         }
         writer = CSVWriter(handle: handle, delimiter: options.delimiter, decimalComma: options.decimalComma)
+        methodField = writer.encode("legacy-counterfactual")
+        if let f = options.emissionFactor {
+            // factor, name and source: three fields, encoded once.
+            var scratch = CSVWriter(handle: FileHandle.nullDevice, delimiter: options.delimiter, decimalComma: options.decimalComma)
+            scratch.decimal(f.kgPerKilowattHour, scale: 4)
+            factorFields = scratch.pendingBytes + [options.delimiter] + writer.encode(f.name) + [options.delimiter] + writer.encode(f.source)
+        }
         result.columns = Self.columns(currency: currencyColumn)
         for c in result.columns { writer.text(c) }
         try writer.endRow()
@@ -419,11 +432,12 @@ final class LedgerExporter {
         if options.grouping == .circuit {
             for circuit in c.circuits {
                 let missing = max(0, expected - circuit.present - circuit.gaps)
+                if circuit.csvID.isEmpty { circuit.csvID = writer.encode(circuit.id) }
                 try writeRow(c, circuit: circuit.id, intervals: expected, estimated: circuit.estimated,
                              gaps: circuit.gaps + missing, energyWh: circuit.energyWh, meteredWh: nil,
                              burningSeconds: circuit.burningSeconds, baselineWh: circuit.baselineWh, pvWh: nil,
                              coveredSeconds: circuit.coveredSeconds, coveredDarkSeconds: circuit.coveredDarkSeconds,
-                             into: &circuit.totals)
+                             into: &circuit.totals, circuitField: circuit.csvID.isEmpty ? nil : circuit.csvID)
                 circuit.reset()
             }
         } else {
@@ -451,17 +465,21 @@ final class LedgerExporter {
 
     func writeRow(_ c: CabinetState, circuit: String, intervals: Int64, estimated: Int64, gaps: Int64, energyWh: Int64,
                   meteredWh: Int64?, burningSeconds: Int64, baselineWh: Int64, pvWh: Int64?,
-                  coveredSeconds: Double, coveredDarkSeconds: Double, into keyTotals: inout ExportTotals) throws {
+                  coveredSeconds: Double, coveredDarkSeconds: Double, into keyTotals: inout ExportTotals,
+                  circuitField: [UInt8]? = nil) throws {
+        // The fields every row of the period shares, encoded once per period.
         if c.periodText.start != c.periodStart {
             let w = Date(timeIntervalSince1970: TimeInterval(c.periodStart))
-            c.periodText = (c.periodStart, Self.iso(c.periodStart), Self.iso(c.periodEnd), Self.localISO(w, c.clock))
+            let d = writer.delimiter
+            var fields = writer.encode(Self.iso(c.periodStart))
+            fields.append(d); fields += writer.encode(Self.iso(c.periodEnd))
+            fields.append(d); fields += writer.encode(Self.localISO(w, c.clock))
+            fields.append(d); fields += writer.encode(c.zoneIdentifier)
+            fields.append(d); fields += writer.encode(c.id)
+            c.periodText = (c.periodStart, fields)
         }
-        writer.text(c.periodText.utcStart)
-        writer.text(c.periodText.utcEnd)
-        writer.text(c.periodText.local)
-        writer.text(c.zoneIdentifier)
-        writer.text(c.id)
-        writer.text(circuit)
+        writer.field(encoded: c.periodText.fields)
+        writer.field(encoded: circuitField ?? writer.encode(circuit))
         writer.integer(intervals)
         writer.integer(estimated)
         writer.integer(gaps)
@@ -470,7 +488,7 @@ final class LedgerExporter {
         if let m = meteredWh { writer.fixed(m, scale: 3) } else { writer.empty() }
         writer.fixed((burningSeconds * 100 + 1800) / 3600, scale: 2)
         writer.fixed(baselineWh, scale: 3)
-        writer.text("legacy-counterfactual")
+        writer.field(encoded: methodField)
         if let model = options.adjustedBaseline, coveredSeconds > 0 {
             writer.decimal(model(coveredSeconds, coveredDarkSeconds / 3600), scale: 3)
         } else { writer.empty() }
@@ -491,9 +509,8 @@ final class LedgerExporter {
         } else { writer.empty(); writer.empty() }
         var grams: Int64?
         if let f = options.emissionFactor {
-            writer.decimal(f.kgPerKilowattHour, scale: 4)
-            writer.text(f.name)
-            writer.text(f.source)
+            writer.field(encoded: factorFields)
+            _ = f
             grams = Int64((Double(avoided) * f.kgPerKilowattHour).rounded())   // Wh × kg/kWh = g
             writer.fixed(grams!, scale: 3)
         } else { writer.empty(); writer.empty(); writer.empty(); writer.empty() }
