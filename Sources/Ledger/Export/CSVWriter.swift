@@ -95,15 +95,14 @@ struct CSVWriter {
         appendInteger(v / divisor)
         guard scale > 0 else { return }
         buffer.append(decimalSeparator)
+        // The fraction's digits, most significant first, written in place.
         var fraction = v % divisor
-        var digits = [UInt8](repeating: UInt8(ascii: "0"), count: scale)
-        var i = scale - 1
-        while fraction > 0 && i >= 0 {
-            digits[i] = UInt8(ascii: "0") + UInt8(fraction % 10)
-            fraction /= 10
-            i -= 1
+        var place = divisor / 10
+        while place > 0 {
+            buffer.append(UInt8(ascii: "0") + UInt8(fraction / place))
+            fraction %= place
+            place /= 10
         }
-        buffer.append(contentsOf: digits)
     }
 
     /// A Double rounded to `scale` decimals (empty when not finite).
