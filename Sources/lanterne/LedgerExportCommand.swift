@@ -50,6 +50,12 @@ struct ExportLedger: ParsableCommand {
     @Option(help: ArgumentHelp("Emission factor: fr-ademe (default), eu-eea, or kg CO2e per kWh.", valueName: "factor"))
     var emissionFactor: String = "fr-ademe"
 
+    @Option(help: ArgumentHelp("IPMVP option B: start of a metered baseline period (old installation) in this ledger; fills adjusted_baseline_kwh (with --by cabinet).", valueName: "YYYY-MM-DD"))
+    var baselineFrom: String?
+
+    @Option(help: ArgumentHelp("End (exclusive) of the baseline period.", valueName: "YYYY-MM-DD"))
+    var baselineTo: String?
+
     @Option(help: ArgumentHelp("Ed25519 signing key (created if missing; default: <ledger>.key).", valueName: "file"))
     var key: String?
 
@@ -71,6 +77,17 @@ struct ExportLedger: ParsableCommand {
         guard EmissionFactor.preset(emissionFactor) != nil || Double(emissionFactor).map({ $0 >= 0 && $0.isFinite }) == true else {
             throw ValidationError("--emission-factor '\(emissionFactor)' is not fr-ademe, eu-eea or a number of kg CO2e per kWh")
         }
+        guard (baselineFrom == nil) == (baselineTo == nil) else {
+            throw ValidationError("give both --baseline-from and --baseline-to, or neither")
+        }
+        if let a = baselineFrom, let b = baselineTo {
+            guard let x = CivilDate(a), let y = CivilDate(b), x < y else {
+                throw ValidationError("--baseline-from and --baseline-to must be dates YYYY-MM-DD, the second after the first")
+            }
+            guard by == "cabinet" else {
+                throw ValidationError("the IPMVP baseline is fitted per cabinet: use it with --by cabinet")
+            }
+        }
     }
 
     func run() throws {
@@ -91,7 +108,31 @@ struct ExportLedger: ParsableCommand {
         } catch let e as LedgerError {
             Console.error(e.description)
             throw ExitCode(1)
+        } catch let e as BaselineFitError {
+            Console.error("IPMVP baseline: \(e)")
+            throw ExitCode(1)
         }
+    }
+
+    /// Fits the IPMVP option B model (monthly energy against dark hours) on the baseline period
+    /// and returns the adjusted baseline of any period: intercept pro rata to the period's
+    /// length (a month is 1/12 of 365.25 days) plus slope × its dark hours.
+    func ipmvpModel(_ store: LedgerStore, clock: LocalClock) throws -> (@Sendable (Double, Double) -> Double, String)? {
+        guard let a = baselineFrom, let b = baselineTo else { return nil }
+        var options = ExportOptions(from: clock.instant(CivilDate(a)!, secondsOfDay: 0), to: clock.instant(CivilDate(b)!, secondsOfDay: 0),
+                                    interval: .month, grouping: .cabinet, cabinetID: cabinet)
+        options.collectRows = true
+        let base = try store.export(options, to: FileHandle.nullDevice)
+        let model = try BaselineModel.fit(base.collected.map {
+            BaselineObservation(start: $0.periodStart, end: $0.periodEnd, energyKWh: Double($0.energyWh) / 1000,
+                                darkHours: $0.coveredDarkSeconds / 3600, coverage: $0.coveragePercent / 100)
+        })
+        let month = 365.25 * 86_400 / 12
+        let intercept = model.intercept, slope = model.slope
+        let text = String(format: "IPMVP option B on %@ to %@: %.3f kWh/month + %.4f kWh per dark hour, CV(RMSE) %.1f %%, NMBE %.2f %%%@",
+                          a, b, intercept, slope, 100 * model.cvRMSE, 100 * model.nmbe,
+                          model.meetsASHRAE14Monthly ? ", meets ASHRAE Guideline 14" : ", does NOT meet ASHRAE Guideline 14")
+        return ({ seconds, darkHours in intercept * seconds / month + slope * darkHours }, text)
     }
 
     func export(_ store: LedgerStore) throws {
@@ -110,6 +151,11 @@ struct ExportLedger: ParsableCommand {
                                     grouping: ExportGrouping(rawValue: by)!, cabinetID: cabinet,
                                     delimiter: UInt8(ascii: delimiter == ";" ? ";" : ","), decimalComma: decimalComma)
         options.emissionFactor = ExportEmissionFactor(name: factor.name, kgPerKilowattHour: factor.kgCO2ePerKWh, source: factor.source)
+        if let (model, text) = try ipmvpModel(store, clock: clock) {
+            options.adjustedBaseline = model
+            options.adjustedBaselineDescription = text
+            print(text)
+        }
 
         // Signing key: the cabinet's, registered in the ledger on first use.
         let keyPath = key ?? ledger + ".key"

@@ -93,6 +93,34 @@ import Testing
         #expect(other.status == 1 && other.stderr.contains("is not the signing key registered for cabinet montdidier-remparts"))
     }
 
+    @Test func ipmvpAdjustedBaselineInTheExport() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let ledger = dir.appendingPathComponent("m.sqlite").path
+        let sim = try CLIRunner.run(["simulate", "--cabinet", "examples/montdidier.yaml", "--from", "2026-01-01", "--to", "2026-05-01",
+                                     "--ledger", ledger, "--quiet"])
+        #expect(sim.status == 0, "\(sim.stderr)")
+        let csv = dir.appendingPathComponent("april.csv").path
+        let r = try CLIRunner.run(["ledger", "export", "--ledger", ledger, "--from", "2026-04-01", "--to", "2026-05-01", "--interval", "day",
+                                   "--by", "cabinet", "--baseline-from", "2026-01-01", "--baseline-to", "2026-04-01", "--out", csv, "--quiet"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.hasPrefix("IPMVP option B on 2026-01-01 to 2026-04-01: "))
+        let rows = try String(contentsOfFile: csv, encoding: .utf8).components(separatedBy: "\r\n").filter { !$0.isEmpty }
+        let header = rows[0].components(separatedBy: ",")
+        let column = try #require(header.firstIndex(of: "adjusted_baseline_kwh"))
+        let values = rows.dropFirst().map { Double(($0.components(separatedBy: ",")[column])) }
+        #expect(values.count == 30 && values.allSatisfy { ($0 ?? 0) > 0 })
+        // The model is fitted on this cabinet's own consumption: April's adjusted baseline is
+        // close to April's consumption (within a third), far below the legacy baseline.
+        let energy = try #require(header.firstIndex(of: "energy_kwh")), legacy = try #require(header.firstIndex(of: "baseline_kwh"))
+        let sum = { (c: Int) in rows.dropFirst().reduce(0.0) { $0 + Double($1.components(separatedBy: ",")[c])! } }
+        let adjusted = values.compactMap { $0 }.reduce(0, +)
+        #expect(abs(adjusted - sum(energy)) / sum(energy) < 0.33 && adjusted < sum(legacy) / 2)
+        let byCircuit = try CLIRunner.run(["ledger", "export", "--ledger", ledger, "--from", "2026-04-01", "--to", "2026-05-01",
+                                           "--baseline-from", "2026-01-01", "--baseline-to", "2026-04-01"])
+        #expect(byCircuit.status == 2 && byCircuit.stderr.contains("use it with --by cabinet"))
+    }
+
     @Test func clearErrors() throws {
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
