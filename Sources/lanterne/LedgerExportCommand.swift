@@ -119,14 +119,8 @@ struct ExportLedger: ParsableCommand {
     /// length (a month is 1/12 of 365.25 days) plus slope × its dark hours.
     func ipmvpModel(_ store: LedgerStore, clock: LocalClock) throws -> (@Sendable (Double, Double) -> Double, String)? {
         guard let a = baselineFrom, let b = baselineTo else { return nil }
-        var options = ExportOptions(from: clock.instant(CivilDate(a)!, secondsOfDay: 0), to: clock.instant(CivilDate(b)!, secondsOfDay: 0),
-                                    interval: .month, grouping: .cabinet, cabinetID: cabinet)
-        options.collectRows = true
-        let base = try store.export(options, to: FileHandle.nullDevice)
-        let model = try BaselineModel.fit(base.collected.map {
-            BaselineObservation(start: $0.periodStart, end: $0.periodEnd, energyKWh: Double($0.energyWh) / 1000,
-                                darkHours: $0.coveredDarkSeconds / 3600, coverage: $0.coveragePercent / 100)
-        })
+        let model = try store.fitBaselineModel(cabinet: cabinet, from: clock.instant(CivilDate(a)!, secondsOfDay: 0),
+                                               to: clock.instant(CivilDate(b)!, secondsOfDay: 0))
         let month = 365.25 * 86_400 / 12
         let intercept = model.intercept, slope = model.slope
         let text = String(format: "IPMVP option B on %@ to %@: %.3f kWh/month + %.4f kWh per dark hour, CV(RMSE) %.1f %%, NMBE %.2f %%%@",

@@ -58,12 +58,7 @@ public struct LedgerAnalysis: Sendable {
                                       currency: byCabinet.currency, pricePerKilowattHour: byCabinet.pricePerKilowattHour,
                                       emissionFactor: emissionFactor, ipmvp: nil)
         if let (a, b) = baselinePeriod {
-            let base = try export(a, b, .cabinet)
-            let observations = base.collected.map {
-                BaselineObservation(start: $0.periodStart, end: $0.periodEnd, energyKWh: Double($0.energyWh) / 1000,
-                                    darkHours: $0.coveredDarkSeconds / 3600, coverage: $0.coveragePercent / 100)
-            }
-            let model = try BaselineModel.fit(observations)
+            let model = try store.fitBaselineModel(cabinet: cabinet, from: a, to: b)
             let adjusted = analysis.months.map { model.adjustedBaseline(darkHours: $0.coveredDarkSeconds / 3600) }
             let f = DateFormatter()
             f.dateFormat = "yyyy-MM-dd"
