@@ -74,7 +74,7 @@ struct ExportLedger: ParsableCommand {
         if decimalComma && delimiter == "," {
             throw ValidationError("--decimal-comma needs --delimiter ';' (a comma cannot separate both fields and decimals)")
         }
-        guard EmissionFactor.preset(emissionFactor) != nil || Double(emissionFactor).map({ $0 >= 0 && $0.isFinite }) == true else {
+        guard RoiCommand.emissionFactor(emissionFactor) != nil else {
             throw ValidationError("--emission-factor '\(emissionFactor)' is not fr-ademe, eu-eea or a number of kg CO2e per kWh")
         }
         guard (baselineFrom == nil) == (baselineTo == nil) else {
@@ -137,17 +137,13 @@ struct ExportLedger: ParsableCommand {
         }
         let clock = LocalClock(timeZone: TimeZone(identifier: zoneCabinet.timeZone) ?? .gmt)
         let start = clock.instant(CivilDate(from)!, secondsOfDay: 0), end = clock.instant(CivilDate(to)!, secondsOfDay: 0)
-        let factor: EmissionFactor
-        if let preset = EmissionFactor.preset(emissionFactor) { factor = preset } else {
-            factor = try EmissionFactor.custom(kgCO2ePerKWh: Double(emissionFactor)!)
-        }
+        let factor = RoiCommand.emissionFactor(emissionFactor)!   // validate() checked it
         var options = ExportOptions(from: start, to: end, interval: ExportInterval(rawValue: interval)!,
                                     grouping: ExportGrouping(rawValue: by)!, cabinetID: cabinet,
                                     delimiter: UInt8(ascii: delimiter == ";" ? ";" : ","), decimalComma: decimalComma)
         options.emissionFactor = ExportEmissionFactor(name: factor.name, kgPerKilowattHour: factor.kgCO2ePerKWh, source: factor.source)
         if let (model, text) = try ipmvpModel(store, clock: clock) {
             options.adjustedBaseline = model
-            options.adjustedBaselineDescription = text
             print(text)
         }
 

@@ -56,7 +56,7 @@ struct ReportCommand: ParsableCommand {
                 throw ValidationError("--baseline-from and --baseline-to must be dates YYYY-MM-DD, the second after the first")
             }
         }
-        guard EmissionFactor.preset(emissionFactor) != nil || Double(emissionFactor).map({ $0 >= 0 && $0.isFinite }) == true else {
+        guard RoiCommand.emissionFactor(emissionFactor) != nil else {
             throw ValidationError("--emission-factor '\(emissionFactor)' is not fr-ademe, eu-eea or a number of kg CO2e per kWh")
         }
     }
@@ -89,16 +89,13 @@ struct ReportCommand: ParsableCommand {
         }
     }
 
-    static func factor(_ id: String) throws -> EmissionFactor {
-        if let preset = EmissionFactor.preset(id) { return preset }
-        return try EmissionFactor.custom(kgCO2ePerKWh: Double(id) ?? 0)
-    }
-
     static func reportData(store: LedgerStore, config: CabinetConfiguration, from: String, to: String,
                            baseline: (String, String)?, factorID: String) throws -> ReportData {
         let clock = LocalClock(timeZone: config.site.timeZone)
         let start = clock.instant(CivilDate(from)!, secondsOfDay: 0), end = clock.instant(CivilDate(to)!, secondsOfDay: 0)
-        let factor = try factor(factorID)
+        guard let factor = RoiCommand.emissionFactor(factorID) else {
+            throw ExportError("'\(factorID)' is not an emission factor (fr-ademe, eu-eea, or kg CO2e per kWh)")
+        }
         let exportFactor = ExportEmissionFactor(name: factor.name, kgPerKilowattHour: factor.kgCO2ePerKWh, source: factor.source)
         let basePeriod = baseline.map { (clock.instant(CivilDate($0.0)!, secondsOfDay: 0), clock.instant(CivilDate($0.1)!, secondsOfDay: 0)) }
         let a = try LedgerAnalysis.analyse(store: store, configuration: config, from: start, to: end,

@@ -44,7 +44,6 @@ public struct ExportOptions: Sendable {
     /// An IPMVP option B model to fill `adjusted_baseline_kwh`: kWh as a function of a period's
     /// length (seconds) and dark hours. Nil leaves the column empty.
     public var adjustedBaseline: (@Sendable (_ seconds: Double, _ darkHours: Double) -> Double)?
-    public var adjustedBaselineDescription: String?
     /// Also return the rows' figures in `ExportResult.collected` (for reports).
     public var collectRows = false
 
@@ -184,16 +183,17 @@ final class LedgerExporter {
         /// This cabinet's totals over the export (cabinet rows).
         var totals = ExportTotals()
         var darkForStart: (start: Int64, seconds: Double) = (-1, 0)
+        var darkHours: DarkHours
         /// The period's formatted instants, computed once per period for all its rows.
         var periodText: (start: Int64, fields: [UInt8]) = (-1, [])
         /// Time zone and cabinet id as CSV fields.
         var csvFields: [UInt8] = []
-        var nights: [CivilDate: NightSun] = [:]
         init(id: String, site: Site, native: Int64, circuits: [CircuitState], periodStart: Int64, periodEnd: Int64) {
             self.id = id
             self.site = site
             self.clock = LocalClock(timeZone: site.timeZone)
             self.zoneIdentifier = site.timeZone.identifier
+            self.darkHours = DarkHours(site: site)
             self.native = native
             self.circuits = circuits
             self.circuitIndex = Dictionary(uniqueKeysWithValues: circuits.enumerated().map { ($1.id, $0) })
@@ -402,29 +402,14 @@ final class LedgerExporter {
 
     func seconds(_ d: Date) -> Int64 { Int64(d.timeIntervalSince1970.rounded()) }
 
-    /// Seconds of [start, end) between sunset and sunrise at the cabinet (cached per start).
+    /// Seconds of [start, end) between sunset and sunrise at the cabinet (cached per start:
+    /// every circuit of an interval asks for the same one).
     func darkSeconds(_ c: CabinetState, _ start: Int64, _ end: Int64) -> Double {
         if c.darkForStart.start == start { return c.darkForStart.seconds }
-        let a = Date(timeIntervalSince1970: TimeInterval(start)), b = Date(timeIntervalSince1970: TimeInterval(end))
-        var total = 0.0
-        var day = c.clock.lightingDay(containing: a)
-        while true {
-            let night = nightSun(c, day)
-            let lo = max(a, night.dark.lowerBound), hi = min(b, night.dark.upperBound)
-            if hi > lo { total += hi.timeIntervalSince(lo) }
-            if night.end >= b { break }
-            day = day.adding(days: 1)
-        }
+        let total = c.darkHours.seconds(from: Date(timeIntervalSince1970: TimeInterval(start)),
+                                        to: Date(timeIntervalSince1970: TimeInterval(end)))
         c.darkForStart = (start, total)
         return total
-    }
-
-    func nightSun(_ c: CabinetState, _ day: CivilDate) -> NightSun {
-        if let n = c.nights[day] { return n }
-        if c.nights.count > 4 { c.nights.removeAll(keepingCapacity: true) }
-        let n = NightSun(day: day, site: c.site, clock: c.clock)
-        c.nights[day] = n
-        return n
     }
 
     /// Writes the rows of a cabinet's current period and moves it to the next period.
