@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "HAL", targets: ["HAL"]),
         .library(name: "Ledger", targets: ["Ledger"]),
         .library(name: "Cabinet", targets: ["Cabinet"]),
+        .library(name: "GPIO", targets: ["GPIO"]),
+        .library(name: "Modbus", targets: ["Modbus"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -30,6 +32,10 @@ let package = Package(
             dependencies: ["Astronomy", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
         .target(name: "HAL", dependencies: ["Lighting", "Astronomy"], swiftSettings: strict),
+        .systemLibrary(name: "CModbus", pkgConfig: "libmodbus", providers: [.apt(["libmodbus-dev"])]),
+        .systemLibrary(name: "CGPIOD", pkgConfig: "libgpiod", providers: [.apt(["libgpiod-dev"])]),
+        .target(name: "Modbus", dependencies: ["HAL", "Lighting", "CModbus"], swiftSettings: strict),
+        .target(name: "GPIO", dependencies: ["HAL", "Lighting", "CGPIOD"], swiftSettings: strict),
         .target(
             name: "Ledger",
             dependencies: [
@@ -42,20 +48,22 @@ let package = Package(
         .target(
             name: "Cabinet",
             dependencies: [
-                "Astronomy", "Lighting", "HAL", "Ledger",
+                "Astronomy", "Lighting", "HAL", "Ledger", "GPIO", "Modbus",
                 .product(name: "Collections", package: "swift-collections"),
             ],
             swiftSettings: strict),
         .executableTarget(
             name: "lanterne",
             dependencies: [
-                "Astronomy", "Lighting", "HAL", "Ledger", "Cabinet",
+                "Astronomy", "Lighting", "HAL", "Ledger", "Cabinet", "GPIO", "Modbus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
         .testTarget(name: "AstronomyTests", dependencies: ["Astronomy"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "LightingTests", dependencies: ["Lighting", "Astronomy"], swiftSettings: strict),
         .testTarget(name: "HALTests", dependencies: ["HAL", "Lighting", "Astronomy"], swiftSettings: strict),
+        .testTarget(name: "ModbusTests", dependencies: ["Modbus", "HAL", "Lighting"], swiftSettings: strict),
+        .testTarget(name: "GPIOTests", dependencies: ["GPIO", "HAL", "Lighting"], swiftSettings: strict),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Lighting", "Astronomy", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .testTarget(name: "CabinetTests", dependencies: ["Cabinet", "Lighting", "HAL", "Astronomy", "Ledger"], swiftSettings: strict),
         .testTarget(name: "LanterneCLITests", dependencies: ["lanterne"], swiftSettings: strict),

@@ -179,9 +179,6 @@ public enum CabinetLoader {
                 if 86_400 % v != 0 { r.error("ledger interval must divide a day evenly (e.g. 5m, 15m, 1h)", at: lm["interval"]!) } else { interval = v }
             }
         }
-        if let board, board.driver != .simulated {
-            r.error("board '\(board.id)' uses driver '\(board.driver.rawValue)', which this build cannot drive", at: m["board"]!)
-        }
 
         var d = r.diagnostics
         d.append(contentsOf: extra)

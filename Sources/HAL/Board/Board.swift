@@ -1,25 +1,145 @@
 import Foundation
 import Lighting
 
-/// What the controller hardware is: its outputs, inputs, meters and inverters, and the driver
-/// behind them. Loaded from `boards/*.yaml` by `BoardLoader`.
+/// What the controller hardware is: its GPIO chips, Modbus buses and gateways, and the
+/// outputs, inputs, meters and inverters attached to them. Loaded from `boards/*.yaml` by
+/// ``BoardLoader``; docs/BOARDS.md describes the file.
 ///
-/// This first schema describes the simulated board fully; drivers for GPIO and Modbus add
-/// their bus details (chip and line, port and unit id) to the same entries.
+/// The board is plain data: the drivers (GPIO, Modbus) and the simulated devices are built
+/// from it by the Cabinet module, so HAL stays free of C.
 public struct Board: Sendable, Hashable {
     public enum Driver: String, Sendable, Hashable, CaseIterable {
         /// Simulated hardware: models of the physics, runs anywhere (the embedded default).
         case simulated
+        /// Real hardware: every device names its chip and line, or its bus and unit.
+        case hardware
     }
     public enum OutputKind: String, Sendable, Hashable, CaseIterable {
         /// A contactor or relay switching a circuit on and off.
         case relay
         /// A dimming channel (0-10 V, DALI broadcast) with its own relay.
         case dimmer
+        /// The step-dimming line of bi-power ballasts: active = reduced power.
+        case step
     }
     public enum InputKind: String, Sendable, Hashable, CaseIterable {
         case photocell, presence, door, breaker, contactorFeedback
     }
+
+    /// A GPIO chip, found by label (`pinctrl-bcm2711`), name (`gpiochip0`), number or path.
+    public struct Chip: Sendable, Hashable {
+        public var id: String
+        /// What to open: a label, a name, a number or a /dev path (libgpiod's lookup order).
+        public var chip: String
+        public var location: SourceLocation
+        public init(id: String, chip: String, location: SourceLocation) { self.id = id; self.chip = chip; self.location = location }
+    }
+
+    /// A Modbus line.
+    public struct Bus: Sendable, Hashable {
+        public enum Link: Sendable, Hashable {
+            case rtu(device: String, baud: Int, parity: String, dataBits: Int, stopBits: Int, rs485: Bool)
+            case tcp(host: String, port: Int)
+        }
+        public var id: String
+        public var link: Link
+        /// Reply timeout, milliseconds.
+        public var timeoutMilliseconds: Int
+        /// Extra attempts for a transient failure.
+        public var retries: Int
+        public var location: SourceLocation
+        public init(id: String, link: Link, timeoutMilliseconds: Int = 500, retries: Int = 2, location: SourceLocation) {
+            self.id = id
+            self.link = link
+            self.timeoutMilliseconds = timeoutMilliseconds
+            self.retries = retries
+            self.location = location
+        }
+        /// `/dev/ttyUSB0` or `192.168.1.20:502`.
+        public var address: String {
+            switch link {
+            case .rtu(let device, _, _, _, _, _): return device
+            case .tcp(let host, let port): return "\(host):\(port)"
+            }
+        }
+    }
+
+    /// A dimming gateway on a bus, with its register map.
+    public struct Gateway: Sendable, Hashable {
+        public enum Switching: Sendable, Hashable {
+            case none
+            case coil(address: Int)
+            case register(address: Int, on: Int, off: Int)
+        }
+        public var id: String
+        public var bus: String
+        public var unit: Int
+        public var channels: Int
+        public var levelRegister: Int
+        public var levelStride: Int
+        /// Register value at 100 %.
+        public var fullScale: Int
+        public var switching: Switching
+        public var statusRegister: Int?
+        public var location: SourceLocation
+        public init(id: String, bus: String, unit: Int, channels: Int, levelRegister: Int, levelStride: Int = 1,
+                    fullScale: Int, switching: Switching = .none, statusRegister: Int? = nil, location: SourceLocation) {
+            self.id = id
+            self.bus = bus
+            self.unit = unit
+            self.channels = channels
+            self.levelRegister = levelRegister
+            self.levelStride = levelStride
+            self.fullScale = fullScale
+            self.switching = switching
+            self.statusRegister = statusRegister
+            self.location = location
+        }
+    }
+
+    /// A GPIO line: which chip, which line (offset or name), how it is wired.
+    public struct GPIOLine: Sendable, Hashable {
+        public enum Line: Sendable, Hashable, CustomStringConvertible {
+            case offset(Int)
+            case name(String)
+            public var description: String {
+                switch self { case .offset(let o): return "line \(o)"; case .name(let n): return "line \"\(n)\"" }
+            }
+        }
+        public enum Bias: String, Sendable, Hashable, CaseIterable {
+            case asIs = "as-is", disabled, pullUp = "pull-up", pullDown = "pull-down"
+        }
+        public var chip: String
+        public var line: Line
+        /// The line is active (on, dark, open, detecting) when it is electrically low.
+        public var activeLow: Bool
+        /// Inputs: edges closer together than this are one edge (milliseconds; 0 = none).
+        public var debounceMilliseconds: Int
+        public var bias: Bias
+        public init(chip: String, line: Line, activeLow: Bool = false, debounceMilliseconds: Int = 0, bias: Bias = .asIs) {
+            self.chip = chip
+            self.line = line
+            self.activeLow = activeLow
+            self.debounceMilliseconds = debounceMilliseconds
+            self.bias = bias
+        }
+    }
+
+    /// What a device is attached to.
+    public enum Attachment: Sendable, Hashable {
+        /// Simulated: nothing to attach.
+        case none
+        case gpio(GPIOLine)
+        /// A coil of a Modbus I/O module (outputs) or a coil read as an input.
+        case coil(bus: String, unit: Int, address: Int)
+        /// A discrete input of a Modbus I/O module.
+        case discreteInput(bus: String, unit: Int, address: Int, activeLow: Bool)
+        /// A channel of a dimming gateway.
+        case gatewayChannel(gateway: String, channel: Int)
+        /// A Modbus device (meter, inverter) at a unit id.
+        case modbus(bus: String, unit: Int)
+    }
+
     public struct Output: Sendable, Hashable {
         public var id: String
         public var kind: OutputKind
@@ -27,30 +147,50 @@ public struct Board: Sendable, Hashable {
         public var safeState: SafeState
         /// Shortest time between two switchings the relay tolerates, in seconds.
         public var minimumCycleSeconds: Int
+        /// Step outputs: the level of the reduced (active) step.
+        public var reducedLevel: DimLevel?
+        public var attachment: Attachment
         public var location: SourceLocation
-        public init(id: String, kind: OutputKind, safeState: SafeState, minimumCycleSeconds: Int, location: SourceLocation) {
+        public init(id: String, kind: OutputKind, safeState: SafeState, minimumCycleSeconds: Int,
+                    reducedLevel: DimLevel? = nil, attachment: Attachment = .none, location: SourceLocation) {
             self.id = id
             self.kind = kind
             self.safeState = safeState
             self.minimumCycleSeconds = minimumCycleSeconds
+            self.reducedLevel = reducedLevel
+            self.attachment = attachment
             self.location = location
         }
     }
     public struct Input: Sendable, Hashable {
         public var id: String
         public var kind: InputKind
+        public var attachment: Attachment
         public var location: SourceLocation
-        public init(id: String, kind: InputKind, location: SourceLocation) {
+        public init(id: String, kind: InputKind, attachment: Attachment = .none, location: SourceLocation) {
             self.id = id
             self.kind = kind
+            self.attachment = attachment
             self.location = location
         }
     }
+    /// Meter and inverter models the drivers know.
+    public enum DeviceModel: String, Sendable, Hashable, CaseIterable {
+        case simulated, sdm120, sdm630, sunspec
+    }
     public struct Device: Sendable, Hashable {
         public var id: String
+        public var model: DeviceModel
+        public var attachment: Attachment
+        /// SunSpec: where to look for "SunS" (nil = 40000, 0, 50000).
+        public var sunspecBase: Int?
         public var location: SourceLocation
-        public init(id: String, location: SourceLocation) {
+        public init(id: String, model: DeviceModel = .simulated, attachment: Attachment = .none, sunspecBase: Int? = nil,
+                    location: SourceLocation) {
             self.id = id
+            self.model = model
+            self.attachment = attachment
+            self.sunspecBase = sunspecBase
             self.location = location
         }
     }
@@ -58,17 +198,23 @@ public struct Board: Sendable, Hashable {
     public var id: String
     public var description: String?
     public var driver: Driver
+    public var chips: [Chip]
+    public var buses: [Bus]
+    public var gateways: [Gateway]
     public var outputs: [Output]
     public var inputs: [Input]
     public var meters: [Device]
     public var inverters: [Device]
     public var location: SourceLocation
 
-    public init(id: String, description: String?, driver: Driver, outputs: [Output], inputs: [Input],
-                meters: [Device], inverters: [Device], location: SourceLocation) {
+    public init(id: String, description: String?, driver: Driver, chips: [Chip] = [], buses: [Bus] = [], gateways: [Gateway] = [],
+                outputs: [Output], inputs: [Input], meters: [Device], inverters: [Device], location: SourceLocation) {
         self.id = id
         self.description = description
         self.driver = driver
+        self.chips = chips
+        self.buses = buses
+        self.gateways = gateways
         self.outputs = outputs
         self.inputs = inputs
         self.meters = meters
@@ -78,76 +224,7 @@ public struct Board: Sendable, Hashable {
 
     public func output(_ id: String) -> Output? { outputs.first { $0.id == id } }
     public func input(_ id: String) -> Input? { inputs.first { $0.id == id } }
-}
-
-/// Loads and validates board files, reporting `FILE:LINE:COL: error: ...`.
-public enum BoardLoader {
-    public static func load(path: String) -> Loaded<Board> {
-        do {
-            return load(text: try String(contentsOfFile: path, encoding: .utf8), file: path)
-        } catch {
-            var d = Diagnostics()
-            d.error("cannot read board: \(FileProblem.describe(error, path: path))",
-                    at: SourceLocation(file: path, line: 1, column: 1))
-            return Loaded(value: nil, diagnostics: d)
-        }
-    }
-
-    public static func load(text: String, file: String) -> Loaded<Board> {
-        let r = SourceReader(file: file)
-        guard let root = r.parse(text), r.expect(.board, root),
-              let m = r.mapping(root, allowed: ["board", "description", "driver", "outputs", "inputs", "meters", "inverters"],
-                                required: ["board", "driver", "outputs"]) else {
-            return Loaded(value: nil, diagnostics: r.diagnostics)
-        }
-        let id = m["board"].flatMap(r.identifier)
-        let driver = m["driver"].flatMap { enumValue($0, Board.Driver.self, r) }
-        var outputs: [Board.Output] = []
-        for n in m["outputs"].flatMap({ r.sequence($0) }) ?? [] {
-            guard let o = r.mapping(n, allowed: ["id", "kind", "safeState", "minimumCycle"], required: ["id", "kind"]),
-                  let oid = o["id"].flatMap(r.identifier),
-                  let kind = o["kind"].flatMap({ enumValue($0, Board.OutputKind.self, r) }) else { continue }
-            let safe = o["safeState"].flatMap { enumValue($0, SafeState.self, r) } ?? .astronomical
-            let cycle = o["minimumCycle"].flatMap { r.duration($0, in: 0...3600) } ?? 0
-            outputs.append(Board.Output(id: oid, kind: kind, safeState: safe, minimumCycleSeconds: cycle, location: n.location))
-        }
-        var inputs: [Board.Input] = []
-        for n in m["inputs"].flatMap({ r.sequence($0) }) ?? [] {
-            guard let i = r.mapping(n, allowed: ["id", "kind"], required: ["id", "kind"]),
-                  let iid = i["id"].flatMap(r.identifier),
-                  let kind = i["kind"].flatMap({ enumValue($0, Board.InputKind.self, r) }) else { continue }
-            inputs.append(Board.Input(id: iid, kind: kind, location: n.location))
-        }
-        func devices(_ key: String) -> [Board.Device] {
-            (m[key].flatMap { r.sequence($0) } ?? []).compactMap { n in
-                guard let d = r.mapping(n, allowed: ["id"], required: ["id"]), let did = d["id"].flatMap(r.identifier) else { return nil }
-                return Board.Device(id: did, location: n.location)
-            }
-        }
-        let meters = devices("meters"), inverters = devices("inverters")
-        var seen: [String: SourceLocation] = [:]
-        for (did, loc) in outputs.map({ ($0.id, $0.location) }) + inputs.map({ ($0.id, $0.location) })
-            + meters.map({ ($0.id, $0.location) }) + inverters.map({ ($0.id, $0.location) }) {
-            if let first = seen[did] {
-                r.error("duplicate device id '\(did)' (first defined at \(first.line):\(first.column))", at: loc)
-            } else { seen[did] = loc }
-        }
-        if inputs.filter({ $0.kind == .photocell }).count > 1 {
-            r.error("a board has at most one photocell input", at: root)
-        }
-        guard let id, let driver else { return Loaded(value: nil, diagnostics: r.diagnostics) }
-        return Loaded(value: Board(id: id, description: m["description"].flatMap(r.string), driver: driver,
-                                   outputs: outputs, inputs: inputs, meters: meters, inverters: inverters,
-                                   location: root.location),
-                      diagnostics: r.diagnostics)
-    }
-
-    static func enumValue<E: RawRepresentable & CaseIterable>(_ n: SourceNode, _: E.Type, _ r: SourceReader) -> E?
-    where E.RawValue == String {
-        guard let s = r.string(n) else { return nil }
-        if let v = E(rawValue: s) { return v }
-        let all = E.allCases.map(\.rawValue)
-        r.error("'\(n.path)' must be one of \(all.joined(separator: ", ")), found '\(s)'\(Suggestion.hint(for: s, in: all))", at: n)
-        return nil
-    }
+    public func chip(_ id: String) -> Chip? { chips.first { $0.id == id } }
+    public func bus(_ id: String) -> Bus? { buses.first { $0.id == id } }
+    public func gateway(_ id: String) -> Gateway? { gateways.first { $0.id == id } }
 }

@@ -1,0 +1,258 @@
+import CGPIOD
+import Dispatch
+import Foundation
+import HAL
+
+/// One GPIO chip (`/dev/gpiochipN`) and every line Lanterne requests on it: the only owner of
+/// the chip's libgpiod handles. All calls run on the chip's own queue (a ``HAL/DeviceExecutor``),
+/// where edge events are read as soon as the kernel queues them.
+///
+/// Lines stay requested (consumer "lanterne") until ``shutdown(outputs:)``, which first drives
+/// every output to the value the caller gives (the circuits' safe states) and then releases
+/// them. libgpiod is reached only through the version-neutral `lanterne_gpio_*` shim
+/// (Sources/CGPIOD), so a libgpiod 2.x shim can replace the 1.6 one without touching this file.
+public actor GPIOChip {
+    /// The consumer label every request carries (what `gpioinfo` shows).
+    public static let consumer = "lanterne"
+
+    /// What was asked for (label, name, number or path).
+    public nonisolated let spec: String
+    /// The kernel's name (`gpiochip0`) and label (`pinctrl-bcm2711`).
+    public nonisolated let name: String
+    public nonisolated let label: String
+    public nonisolated let lineCount: Int
+
+    private let executor: DeviceExecutor
+    private let now: @Sendable () -> Date
+    private var handle: ChipHandle?
+    private var chip: OpaquePointer? { handle?.raw }
+    private var lines: [Int: Requested] = [:]
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    /// A requested line.
+    private struct Requested {
+        var handle: OpaquePointer
+        var output: Bool
+        var activeLow: Bool
+        var device: String
+        var lastSwitch: Date?
+        var minimumCycle: TimeInterval = 0
+        var watcher: EdgeWatcher?
+    }
+
+    /// Opens a chip (`gpiod_chip_open_lookup`).
+    ///
+    /// - Parameter device: the board's name for it, for errors.
+    /// - Parameter now: wall clock used to stamp presence detections (injected).
+    /// - Throws: ``HAL/HALError`` `.notFound` naming the chip and listing the chips present.
+    public init(_ spec: String, device: String, now: @escaping @Sendable () -> Date = { Date() }) throws(HALError) {
+        var err: Int32 = 0
+        guard let c = lanterne_gpio_open(spec, &err) else {
+            let present = GPIOChip.available().map { "\($0.name) [\($0.label)]" }
+            let list = present.isEmpty ? "no GPIO chip on this machine" : "present: \(present.joined(separator: ", "))"
+            throw HALError(err == EACCES || err == EPERM ? .busy(consumer: nil) : .notFound, device: device,
+                           location: "GPIO chip \"\(spec)\"", message: "cannot open: \(String(cString: strerror(err))) (\(list))")
+        }
+        self.spec = spec
+        self.name = String(cString: lanterne_gpio_chip_name(c))
+        self.label = String(cString: lanterne_gpio_chip_label(c))
+        self.lineCount = Int(lanterne_gpio_chip_lines(c))
+        self.handle = ChipHandle(raw: c)
+        self.now = now
+        self.executor = DeviceExecutor(label: "lanterne.gpio.\(spec)")
+    }
+
+
+    /// The chips of this machine: name and label of every /dev/gpiochip*.
+    public static func available() -> [(name: String, label: String, lines: Int)] {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: "/dev")) ?? []).filter { $0.hasPrefix("gpiochip") }.sorted()
+        return names.compactMap { n in
+            var err: Int32 = 0
+            guard let c = lanterne_gpio_open("/dev/\(n)", &err) else { return nil }
+            defer { lanterne_gpio_close(c) }
+            return (n, String(cString: lanterne_gpio_chip_label(c)), Int(lanterne_gpio_chip_lines(c)))
+        }
+    }
+
+    private var where_: String { "\(name) [\(label)]" }
+
+    /// The offset of a line given by offset or by name.
+    ///
+    /// - Throws: `.notFound` naming the chip and the line.
+    public func offset(of line: Board.GPIOLine.Line, device: String) throws(HALError) -> Int {
+        guard let chip else { throw HALError(.halted, device: device, location: where_, message: "chip closed") }
+        switch line {
+        case .offset(let o):
+            guard o < lineCount else {
+                throw HALError(.notFound, device: device, location: "\(where_) line \(o)", message: "the chip has lines 0 to \(lineCount - 1)")
+            }
+            return o
+        case .name(let n):
+            let o = lanterne_gpio_find_line(chip, n)
+            guard o >= 0 else {
+                throw HALError(.notFound, device: device, location: "\(where_) line \"\(n)\"", message: "no line of that name on this chip")
+            }
+            return Int(o)
+        }
+    }
+
+    /// What the kernel says about a line: its name and who holds it.
+    public func info(offset: Int) -> (name: String, used: Bool, consumer: String)? {
+        guard let chip else { return nil }
+        var used = false, err: Int32 = 0
+        var nameBuf = [CChar](repeating: 0, count: 64), consumerBuf = [CChar](repeating: 0, count: 64)
+        guard lanterne_gpio_line_info(chip, UInt32(offset), &used, &nameBuf, 64, &consumerBuf, 64, &err) == 0 else { return nil }
+        func text(_ b: [CChar]) -> String { String(decoding: b.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+        return (text(nameBuf), used, text(consumerBuf))
+    }
+
+    private func requestFailure(_ err: Int32, offset: Int, device: String) -> HALError {
+        let loc = "\(where_) line \(offset)"
+        if err == EBUSY {
+            let holder = info(offset: offset)?.consumer
+            let who = holder.map { $0.isEmpty ? "an unnamed consumer" : "\"\($0)\"" } ?? "another consumer"
+            return HALError(.busy(consumer: holder?.isEmpty == false ? holder : nil), device: device, location: loc,
+                            message: "the line is held by \(who)")
+        }
+        return HALError(.busFault, device: device, location: loc, message: "cannot request the line: \(String(cString: strerror(err)))")
+    }
+
+    /// Requests a line as an output at `initial` (logical value).
+    ///
+    /// - Throws: `.busy(consumer:)` naming the holder, `.notFound`, `.busFault`.
+    public func requestOutput(offset: Int, activeLow: Bool, initial: Bool, minimumCycle: TimeInterval = 0, device: String) throws(HALError) {
+        guard let chip else { throw HALError(.halted, device: device, location: where_, message: "chip closed") }
+        if let existing = lines[offset] { throw HALError(.busy(consumer: Self.consumer), device: device, location: "\(where_) line \(offset)", message: "already requested for '\(existing.device)'") }
+        var err: Int32 = 0
+        guard let h = lanterne_gpio_request_output(chip, UInt32(offset), Self.consumer, activeLow, initial ? 1 : 0, &err) else {
+            throw requestFailure(err, offset: offset, device: device)
+        }
+        lines[offset] = Requested(handle: h, output: true, activeLow: activeLow, device: device, minimumCycle: minimumCycle)
+    }
+
+    /// Requests a line as an input; with `edges`, both edges are queued by the kernel and
+    /// delivered to `onChange` (on the chip's queue) after `debounce`.
+    ///
+    /// - Throws: `.busy(consumer:)` naming the holder, `.notFound`, `.busFault`.
+    public func requestInput(offset: Int, activeLow: Bool, bias: Board.GPIOLine.Bias, debounce: Duration = .zero,
+                             onChange: (@Sendable (InputChange) -> Void)? = nil, device: String) throws(HALError) {
+        guard let chip else { throw HALError(.halted, device: device, location: where_, message: "chip closed") }
+        if let existing = lines[offset] { throw HALError(.busy(consumer: Self.consumer), device: device, location: "\(where_) line \(offset)", message: "already requested for '\(existing.device)'") }
+        let b: Int32
+        switch bias {
+        case .asIs: b = Int32(LANTERNE_GPIO_BIAS_AS_IS)
+        case .disabled: b = Int32(LANTERNE_GPIO_BIAS_DISABLE)
+        case .pullUp: b = Int32(LANTERNE_GPIO_BIAS_PULL_UP)
+        case .pullDown: b = Int32(LANTERNE_GPIO_BIAS_PULL_DOWN)
+        }
+        var err: Int32 = 0
+        guard let h = lanterne_gpio_request_input(chip, UInt32(offset), Self.consumer, activeLow, b, onChange != nil, &err) else {
+            throw requestFailure(err, offset: offset, device: device)
+        }
+        var req = Requested(handle: h, output: false, activeLow: activeLow, device: device)
+        if let onChange {
+            let initial = lanterne_gpio_get(h, &err)
+            req.watcher = EdgeWatcher(chip: self, offset: offset, fd: lanterne_gpio_event_fd(h), queue: executor.queue,
+                                      debounce: debounce, initial: initial == 1, onChange: onChange)
+        }
+        lines[offset] = req
+    }
+
+    /// Drives a requested output (logical value).
+    ///
+    /// - Throws: `.invalidArgument` when a relay would cycle faster than its minimum,
+    ///   `.busFault` from the kernel, `.halted` after shutdown.
+    public func set(offset: Int, value: Bool) throws(HALError) {
+        guard var req = lines[offset], req.output else {
+            throw HALError(.halted, device: "line \(offset)", location: "\(where_) line \(offset)", message: "line not requested as an output")
+        }
+        var err: Int32 = 0
+        let current = lanterne_gpio_get(req.handle, &err)
+        if current == (value ? 1 : 0) { return }
+        let t = now()
+        if req.minimumCycle > 0, let last = req.lastSwitch, t.timeIntervalSince(last) < req.minimumCycle {
+            throw HALError(.invalidArgument, device: req.device, location: "\(where_) line \(offset)",
+                           message: "switched \(Int(t.timeIntervalSince(last))) s ago; the relay needs \(Int(req.minimumCycle)) s between switchings")
+        }
+        guard lanterne_gpio_set(req.handle, value ? 1 : 0, &err) == 0 else {
+            throw HALError(.busFault, device: req.device, location: "\(where_) line \(offset)", message: "cannot set the line: \(String(cString: strerror(err)))")
+        }
+        req.lastSwitch = t
+        lines[offset] = req
+    }
+
+    /// Reads a requested line (logical value).
+    ///
+    /// - Throws: `.busFault` from the kernel, `.halted` when the line is not requested.
+    public func get(offset: Int) throws(HALError) -> Bool {
+        guard let req = lines[offset] else {
+            throw HALError(.halted, device: "line \(offset)", location: "\(where_) line \(offset)", message: "line not requested")
+        }
+        var err: Int32 = 0
+        let v = lanterne_gpio_get(req.handle, &err)
+        guard v >= 0 else {
+            throw HALError(.busFault, device: req.device, location: "\(where_) line \(offset)", message: "cannot read the line: \(String(cString: strerror(err)))")
+        }
+        return v == 1
+    }
+
+    /// Reads the queued edge events of an input line (called on the chip's queue by its
+    /// watcher): returns the last edge's logical level and kernel timestamp, or nil.
+    func drainEvents(offset: Int) -> (level: Bool, timestampNanoseconds: Int64, count: Int)? {
+        guard let req = lines[offset] else { return nil }
+        var rising: Int32 = 0, ts: Int64 = 0, err: Int32 = 0, count = 0
+        var last: (Bool, Int64)?
+        // The fd is readable: at least one event is queued. Read while more are ready.
+        repeat {
+            guard lanterne_gpio_read_event(req.handle, &rising, &ts, &err) == 0 else { break }
+            last = (rising == 1, ts)
+            count += 1
+        } while EdgeWatcher.readable(lanterne_gpio_event_fd(req.handle))
+        guard let last else { return nil }
+        return (last.0, last.1, count)
+    }
+
+    /// The wall-clock instant now (for stamping detections).
+    func wallClock() -> Date { now() }
+
+    /// Drives each listed output to its value, then releases every line and closes the chip.
+    /// Further calls fail with `.halted`.
+    ///
+    /// - Returns: the failures of outputs that could not be driven (the rest are released anyway).
+    @discardableResult
+    public func shutdown(outputs: [Int: Bool]) -> [HALError] {
+        var failures: [HALError] = []
+        for (offset, value) in outputs.sorted(by: { $0.key < $1.key }) {
+            guard var req = lines[offset], req.output else { continue }
+            req.minimumCycle = 0
+            lines[offset] = req
+            do { try set(offset: offset, value: value) } catch { failures.append(error) }
+        }
+        for (_, req) in lines {
+            req.watcher?.cancel()
+            lanterne_gpio_release(req.handle)
+        }
+        lines = [:]
+        handle = nil
+        return failures
+    }
+}
+
+/// A change of an input's logical level.
+public struct InputChange: Sendable, Hashable {
+    /// The new logical level (after active-low).
+    public var level: Bool
+    /// The kernel's timestamp of the edge, nanoseconds of CLOCK_MONOTONIC.
+    public var monotonicNanoseconds: Int64
+    /// The wall-clock instant the edge was read.
+    public var date: Date
+}
+
+/// The libgpiod chip handle; closing it (`gpiod_chip_close`) also releases its lines, so a
+/// chip actor that goes away without `shutdown` still frees the lines.
+private final class ChipHandle {
+    let raw: OpaquePointer
+    init(raw: OpaquePointer) { self.raw = raw }
+    deinit { lanterne_gpio_close(raw) }
+}
