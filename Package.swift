@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "Cabinet", targets: ["Cabinet"]),
         .library(name: "GPIO", targets: ["GPIO"]),
         .library(name: "Modbus", targets: ["Modbus"]),
+        .library(name: "Runtime", targets: ["Runtime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -36,6 +37,7 @@ let package = Package(
         .systemLibrary(name: "CGPIOD", pkgConfig: "libgpiod", providers: [.apt(["libgpiod-dev"])]),
         .target(name: "Modbus", dependencies: ["HAL", "Lighting", "CModbus"], swiftSettings: strict),
         .target(name: "GPIO", dependencies: ["HAL", "Lighting", "CGPIOD"], swiftSettings: strict),
+        .target(name: "Runtime", dependencies: ["Astronomy", "Lighting", "HAL", "GPIO", "Modbus"], swiftSettings: strict),
         .target(
             name: "Ledger",
             dependencies: [
@@ -48,14 +50,14 @@ let package = Package(
         .target(
             name: "Cabinet",
             dependencies: [
-                "Astronomy", "Lighting", "HAL", "Ledger", "GPIO", "Modbus",
+                "Astronomy", "Lighting", "HAL", "Ledger", "GPIO", "Modbus", "Runtime",
                 .product(name: "Collections", package: "swift-collections"),
             ],
             swiftSettings: strict),
         .executableTarget(
             name: "lanterne",
             dependencies: [
-                "Astronomy", "Lighting", "HAL", "Ledger", "Cabinet", "GPIO", "Modbus",
+                "Astronomy", "Lighting", "HAL", "Ledger", "Cabinet", "GPIO", "Modbus", "Runtime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -64,6 +66,7 @@ let package = Package(
         .testTarget(name: "HALTests", dependencies: ["HAL", "Lighting", "Astronomy"], swiftSettings: strict),
         .testTarget(name: "ModbusTests", dependencies: ["Modbus", "HAL", "Lighting"], swiftSettings: strict),
         .testTarget(name: "GPIOTests", dependencies: ["GPIO", "HAL", "Lighting"], swiftSettings: strict),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Modbus", "HAL", "Lighting"], swiftSettings: strict),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Lighting", "Astronomy", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .testTarget(name: "CabinetTests", dependencies: ["Cabinet", "Lighting", "HAL", "Astronomy", "Ledger"], swiftSettings: strict),
         .testTarget(name: "LanterneCLITests", dependencies: ["lanterne"], swiftSettings: strict),
