@@ -61,6 +61,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
+        // Runs inside the QEMU guest of the GPIO test bed (tools/gpio-sim/test.sh).
+        .executableTarget(
+            name: "gpio-sim-check",
+            dependencies: ["Astronomy", "Lighting", "HAL", "GPIO", "Runtime"],
+            path: "tools/gpio-sim/check",
+            exclude: ["testbed-profile.yaml"],
+            swiftSettings: strict),
         .testTarget(name: "AstronomyTests", dependencies: ["Astronomy"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "LightingTests", dependencies: ["Lighting", "Astronomy"], swiftSettings: strict),
         .testTarget(name: "HALTests", dependencies: ["HAL", "Lighting", "Astronomy"], swiftSettings: strict),

@@ -153,8 +153,9 @@ public actor ControlLoop {
     }
 
     /// Runs until the task is cancelled: presence edges are handled as they come, the rest
-    /// every second; then every circuit goes to its safe state and the hardware is released.
-    public func run() async {
+    /// every second; then every circuit goes to its safe state and, when `releasing`, the
+    /// hardware is released (``shutdown()``).
+    public func run(releasing: Bool = true) async {
         await withTaskGroup(of: Void.self) { group in
             for (id, sensor) in hardware.presence {
                 group.addTask { [self] in
@@ -173,12 +174,19 @@ public actor ControlLoop {
             await group.next()
             group.cancelAll()
         }
-        await shutdown()
+        if releasing { await shutdown() } else { _ = await enterSafeState() }
     }
 
     /// Every circuit to its board-defined safe state (the engine's fail-safe decision), then
     /// the GPIO lines are released and the Modbus lines closed.
     public func shutdown() async {
+        let values = await enterSafeState()
+        for e in await hardware.shutdown(outputs: values) { log("shutdown: \(e)") }
+    }
+
+    /// Writes every circuit's safe state (the engine's fail-safe decision, which the board
+    /// defines per output) and returns the on/active value of each output, for the release.
+    public func enterSafeState() async -> [String: Bool] {
         let t = now()
         let all = Set(engine.installation.circuits.map(\.id))
         let day = engine.lightingDay(containing: t)
@@ -195,6 +203,6 @@ public actor ControlLoop {
             default: values[outputID] = !level.isOff
             }
         }
-        for e in await hardware.shutdown(outputs: values) { log("shutdown: \(e)") }
+        return values
     }
 }

@@ -1,0 +1,208 @@
+// gpio-sim-check: runs inside the QEMU guest of tools/gpio-sim (see test.sh) against the
+// kernel's gpio-sim chip, through Lanterne's real GPIO driver, runtime and engine. Each check
+// prints PASS or FAIL; the exit status is the number of failures (0 = all passed). The
+// presence-to-output latency is measured and printed, not judged (a speed goal, not a test).
+import Astronomy
+import Foundation
+import GPIO
+import HAL
+import Lighting
+import Runtime
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Unbuffered output: the guest's console must show each line as it happens.
+func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+let env = ProcessInfo.processInfo.environment
+guard let sysfs = env["GPIOSIM_SYSFS"] else {
+    say("FAIL setup: GPIOSIM_SYSFS is not set (run me through tools/gpio-sim/run.sh)")
+    exit(1)
+}
+let here = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "."
+var failures = 0
+
+@MainActor func check(_ name: String, _ ok: Bool, _ detail: @autoclosure () -> String = "") {
+    say("\(ok ? "PASS" : "FAIL") \(name)\(ok ? "" : ": " + detail())")
+    if !ok { failures += 1 }
+}
+
+/// The value gpio-sim shows for line `n` (what the program drives, or the pull).
+func simValue(_ n: Int) -> Int {
+    (try? String(contentsOfFile: "\(sysfs)/sim_gpio\(n)/value", encoding: .utf8))
+        .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? -1
+}
+func pull(_ n: Int, up: Bool) {
+    try? (up ? "pull-up" : "pull-down").write(toFile: "\(sysfs)/sim_gpio\(n)/pull", atomically: false, encoding: .utf8)
+}
+func monotonicNanoseconds() -> Int64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+}
+/// Waits until line `n` shows `value` (polling every 50 µs); returns the time it took, or nil.
+func waitFor(_ n: Int, _ value: Int, timeoutMilliseconds: Int = 3000) -> Int64? {
+    let start = monotonicNanoseconds()
+    while monotonicNanoseconds() - start < Int64(timeoutMilliseconds) * 1_000_000 {
+        if simValue(n) == value { return monotonicNanoseconds() - start }
+        usleep(50)
+    }
+    return nil
+}
+enum Line { static let relay1 = 0, relay2 = 1, relay3 = 2, step1 = 3, photocell = 4, door = 5, pir1 = 6, pir2 = 7 }
+
+// 1. The board file.
+let loaded = BoardLoader.load(path: "\(here)/gpio-sim.yaml")
+check("board file loads", loaded.value != nil, loaded.diagnostics.description)
+guard let board = loaded.value else { exit(1) }
+
+// 2. Clear errors for a missing chip and a missing line.
+do {
+    _ = try GPIOChip("no-such-chip", device: "ghost")
+    check("missing chip is an error", false, "opened a chip that does not exist")
+} catch {
+    check("missing chip names the chip and lists the present ones",
+          error.kind == .notFound && error.description.contains("no-such-chip") && error.description.contains("lanterne-sim"), error.description)
+    say("     \(error)")
+}
+do {
+    let chip = try GPIOChip("lanterne-sim", device: "sim")
+    do {
+        _ = try await chip.offset(of: .name("relay-9"), device: "relay-9")
+        check("missing line is an error", false, "found relay-9")
+    } catch {
+        check("missing line names the line and the chip", error.kind == .notFound && error.description.contains("relay-9"), error.description)
+        say("     \(error)")
+    }
+    await chip.shutdown(outputs: [:])
+} catch {
+    check("chip opens by label", false, error.description)
+}
+
+// 3. Open the board's hardware (on the check's clock: detections are stamped with it).
+/// Simulated wall time: a December night in Picardy, moved on by the check, plus real time.
+final class TestClock: @unchecked Sendable {
+    let lock = NSLock()
+    let base = Date(timeIntervalSince1970: 1_797_890_400)   // 2026-12-21 22:00 UTC
+    let started = Date()
+    var skipped: TimeInterval = 0
+    func now() -> Date { lock.lock(); defer { lock.unlock() }; return base.addingTimeInterval(skipped + Date().timeIntervalSince(started)) }
+    func skip(_ s: TimeInterval) { lock.lock(); skipped += s; lock.unlock() }
+}
+let clock = TestClock()
+let hardware = await HardwareSet.open(board, now: { clock.now() })
+check("every device of the board opens", hardware.failures.isEmpty, hardware.failures.map(\.description).joined(separator: "; "))
+
+// 4. A line held by another consumer.
+do {
+    let other = try GPIOChip("lanterne-sim", device: "intruder")
+    do {
+        try await other.requestOutput(offset: Line.relay1, activeLow: false, initial: false, device: "intruder")
+        check("a held line is refused", false, "requested relay-1 twice")
+    } catch {
+        check("a held line names its consumer", error.kind == .busy(consumer: "lanterne") && error.description.contains("\"lanterne\""), error.description)
+        say("     \(error)")
+    }
+    await other.shutdown(outputs: [:])
+} catch { check("second chip handle", false, error.description) }
+
+// 5. Relay outputs, seen in sim_gpioN/value (relay-2 is active-low).
+if case .relay(let r1)? = hardware.outputs["relay-1"], case .relay(let r2)? = hardware.outputs["relay-2"] {
+    do {
+        try await r1.set(on: true)
+        check("relay-1 on drives the line high", simValue(Line.relay1) == 1, "value \(simValue(Line.relay1))")
+        try await r1.set(on: false)
+        check("relay-1 off drives the line low", simValue(Line.relay1) == 0, "value \(simValue(Line.relay1))")
+        try await r2.set(on: true)
+        check("active-low relay-2 on drives the line low", simValue(Line.relay2) == 0, "value \(simValue(Line.relay2))")
+        try await r2.set(on: false)
+        check("active-low relay-2 off drives the line high", simValue(Line.relay2) == 1, "value \(simValue(Line.relay2))")
+    } catch { check("relay commands", false, error.description) }
+} else { check("relays built", false, "relay-1/relay-2 missing") }
+
+// 6. Inputs pulled and read (door is active-low: pulled up = closed).
+if let door = hardware.inputs["door"], let cell = hardware.inputs["photocell"] {
+    do {
+        pull(Line.door, up: true); usleep(2000)
+        let closed = try await door.read()
+        pull(Line.door, up: false); usleep(2000)
+        let open = try await door.read()
+        check("door input follows its pull (active-low)", closed == false && open == true, "pulled up: \(closed), pulled down: \(open)")
+        pull(Line.photocell, up: true); usleep(2000)
+        let dark = try await cell.read()
+        pull(Line.photocell, up: false); usleep(2000)
+        let light = try await cell.read()
+        check("photocell input follows its pull", dark && !light, "pulled up: \(dark), pulled down: \(light)")
+    } catch { check("input reads", false, error.description) }
+} else { check("inputs built", false, "door/photocell missing") }
+
+// 7. An edge event delivered (pir-2, debounced 20 ms).
+if let pir2 = hardware.presence["pir-2"] {
+    let got = await withTaskGroup(of: InputChange?.self) { group in
+        group.addTask { for await c in pir2.changes { return c }; return nil }
+        group.addTask { try? await Task.sleep(for: .seconds(3)); return nil }
+        pull(Line.pir2, up: true)
+        let first = await group.next() ?? nil
+        group.cancelAll()
+        return first
+    }
+    check("a rising edge on pir-2 is delivered after its debounce", got?.level == true, "no change within 3 s")
+    let detections = (try? await pir2.readDetections()) ?? []
+    check("the detection is buffered for readDetections", detections.count == 1, "\(detections.count) detections")
+    pull(Line.pir2, up: false)
+} else { check("pir-2 built", false, "missing") }
+
+// 8. Presence edge -> control loop -> engine -> output, through the real code path.
+let profileLoaded = ProfileLoader.load(path: "\(here)/testbed-profile.yaml")
+check("test profile loads", profileLoaded.value != nil, profileLoaded.diagnostics.description)
+let site = Site(id: "gpio-sim", name: "gpio-sim bed", coordinate: GeoCoordinate(latitude: 49.65, longitude: 2.57)!,
+                timeZone: TimeZone(identifier: "Europe/Paris")!)
+let led = LuminaireModel(ratedPower: Watts(40))
+let installation = Installation(site: site, circuits: [
+    CircuitSpec(id: "c1", name: "street 1", luminaireCount: 4, model: led, legacyPower: Watts(150), safeState: .astronomical),
+    CircuitSpec(id: "c2", name: "street 2", luminaireCount: 4, model: led, legacyPower: Watts(150), safeState: .on),
+    CircuitSpec(id: "c3", name: "footpath", luminaireCount: 5, model: led, legacyPower: Watts(70), safeState: .astronomical),
+])
+guard let profile = profileLoaded.value, let engine = DimmingEngine.compile(profile: profile, installation: installation).value else {
+    say("FAIL engine: cannot compile the test profile"); exit(1)
+}
+let loop = ControlLoop(engine: engine, board: board, circuitOutputs: ["c1": "relay-1", "c2": "relay-2", "c3": "step-1"],
+                       hardware: hardware, now: { clock.now() }, log: { say("     log: \($0)") })
+pull(Line.pir1, up: false)
+pull(Line.photocell, up: true)     // the photocell says dark, as it should at 22:00 in December
+let running = Task.detached { await loop.run(releasing: false) }   // off the main actor, which polls sysfs
+let planApplied = waitFor(Line.step1, 1) != nil && waitFor(Line.relay1, 1) != nil
+check("the plan is applied: c1 on, c3 at 50 % (step line active)", planApplied,
+      "relay-1 \(simValue(Line.relay1)), step-1 \(simValue(Line.step1))")
+var latencies: [Int64] = []
+var missed = 0
+let rounds = planApplied ? Int(env["GPIOSIM_ROUNDS"] ?? "") ?? 200 : 0
+for _ in 0..<rounds {
+    let t0 = monotonicNanoseconds()
+    pull(Line.pir1, up: true)
+    guard let _ = waitFor(Line.step1, 0) else { missed += 1; pull(Line.pir1, up: false); if missed > 3 { break }; continue }
+    latencies.append(monotonicNanoseconds() - t0)
+    pull(Line.pir1, up: false)
+    clock.skip(5)              // past the 1 s hold
+    await loop.tick()
+    if waitFor(Line.step1, 1) == nil { missed += 1 }
+}
+check("every presence edge raises c3 to 100 % (step line released) and the hold ends", rounds > 0 && missed == 0 && latencies.count == rounds,
+      "\(missed) of \(rounds) rounds missed")
+if !latencies.isEmpty {
+    let sorted = latencies.sorted()
+    func pct(_ p: Double) -> Double { Double(sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]) / 1e6 }
+    say(String(format: "MEASURE presence edge -> output change: n=%d p50=%.2f ms p90=%.2f ms p99=%.2f ms max=%.2f ms",
+                 sorted.count, pct(0.5), pct(0.9), pct(0.99), Double(sorted.last!) / 1e6))
+}
+
+// 9. Shutdown: every circuit to its safe state (night: astronomical = on; relay-2 'on', active-low).
+running.cancel()
+await running.value
+check("safe state: c1 (astronomical, night) on", simValue(Line.relay1) == 1, "relay-1 \(simValue(Line.relay1))")
+check("safe state: c2 ('on', active-low) drives its line low", simValue(Line.relay2) == 0, "relay-2 \(simValue(Line.relay2))")
+check("safe state: c3 (astronomical) at full, step line released", simValue(Line.step1) == 0, "step-1 \(simValue(Line.step1))")
+await hardware.shutdown(outputs: [:])
+
+say(failures == 0 ? "gpio-sim-check: all checks passed" : "gpio-sim-check: \(failures) check(s) failed")
+exit(Int32(min(failures, 100)))
