@@ -71,11 +71,12 @@ let package = Package(
         .testTarget(name: "AstronomyTests", dependencies: ["Astronomy"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "LightingTests", dependencies: ["Lighting", "Astronomy"], swiftSettings: strict),
         .testTarget(name: "HALTests", dependencies: ["HAL", "Lighting", "Astronomy"], swiftSettings: strict),
-        .testTarget(name: "ModbusTests", dependencies: ["Modbus", "HAL", "Lighting"], swiftSettings: strict),
+        .target(name: "ModbusTestSupport", path: "Tests/ModbusTestSupport", swiftSettings: strict),
+        .testTarget(name: "ModbusTests", dependencies: ["Modbus", "HAL", "Lighting", "ModbusTestSupport"], swiftSettings: strict),
         .testTarget(name: "GPIOTests", dependencies: ["GPIO", "HAL", "Lighting"], swiftSettings: strict),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Modbus", "HAL", "Lighting"], swiftSettings: strict),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Modbus", "HAL", "Lighting", "Astronomy", "ModbusTestSupport"], swiftSettings: strict),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Lighting", "Astronomy", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .testTarget(name: "CabinetTests", dependencies: ["Cabinet", "Lighting", "HAL", "Astronomy", "Ledger"], swiftSettings: strict),
-        .testTarget(name: "LanterneCLITests", dependencies: ["lanterne"], swiftSettings: strict),
+        .testTarget(name: "LanterneCLITests", dependencies: ["lanterne", "ModbusTestSupport"], swiftSettings: strict),
     ]
 )
