@@ -45,6 +45,8 @@ public enum BoardProbe {
         for b in board.buses {
             var options = ModbusLine.Options(responseTimeout: .milliseconds(b.timeoutMilliseconds), retries: b.retries)
             if let lineOptions { options = lineOptions(b) }
+            options.faultRetry = .zero          // a probe tries every device once, even after its neighbour failed
+            options.faultRetryMax = .zero
             let endpoint = HardwareSet.endpoint(b)
             lines[b.id] = ModbusLine(endpoint: endpoint, options: options)
             entries.append(Entry(id: b.id, role: .bus, location: endpoint.description, reading: nil, values: [:]))
@@ -99,7 +101,7 @@ public enum BoardProbe {
                 do {
                     let raw = try await line.readRegisters(unit: UInt8(g.unit), address: map.levelRegister(channel), count: 1)[0]
                     let level = map.decode(raw)
-                    entries.append(Entry(id: o.id, role: .output, location: place, reading: "level \(level) (register \(raw))",
+                    entries.append(Entry(id: o.id, role: .output, location: place, reading: "level \(level) % (register \(raw))",
                                          values: ["level": "\(level.percent)", "raw": "\(raw)"]))
                 } catch {
                     entries.append(Entry(id: o.id, role: .output, location: place, values: [:], error: error.halError(device: o.id)))

@@ -60,6 +60,7 @@ public enum BoardLoader {
             } else if kind == .step {
                 reduced = DimLevel(percent: 50)
             }
+            if attachmentKeys.contains(where: { o[$0] != nil }) { ctx.attempted.insert(oid) }
             let attachment = readAttachment(o, ctx, role: .output(kind))
             outputs.append(Board.Output(id: oid, kind: kind, safeState: safe, minimumCycleSeconds: cycle,
                                         reducedLevel: reduced, attachment: attachment, location: n.location))
@@ -69,6 +70,7 @@ public enum BoardLoader {
             guard let i = r.mapping(n, allowed: ["id", "kind"] + attachmentKeys, required: ["id", "kind"]),
                   let iid = i["id"].flatMap(r.identifier),
                   let kind = i["kind"].flatMap({ enumValue($0, Board.InputKind.self, r) }) else { continue }
+            if attachmentKeys.contains(where: { i[$0] != nil }) { ctx.attempted.insert(iid) }
             inputs.append(Board.Input(id: iid, kind: kind, attachment: readAttachment(i, ctx, role: .input(kind)), location: n.location))
         }
         func devices(_ key: String, role: Role) -> [Board.Device] {
@@ -95,6 +97,7 @@ public enum BoardLoader {
                 if model == .simulated, d["bus"] != nil {
                     r.error("'\(n.path)' has a bus but model simulated; give its model (\(Board.DeviceModel.allCases.filter { $0 != .simulated }.map(\.rawValue).joined(separator: ", ")))", at: n)
                 }
+                if d["bus"] != nil || model != .simulated { ctx.attempted.insert(did) }
                 if model != .simulated, d["bus"] == nil {
                     r.error("'\(n.path)' is a \(model.rawValue) and needs a 'bus' and a 'unit'", at: n)
                 }
@@ -144,7 +147,7 @@ public enum BoardLoader {
                 if let first = ctx.chips.first { r.error("a simulated board has no GPIO chips (use driver: hardware)", at: first.location) }
                 if let first = ctx.buses.first { r.error("a simulated board has no buses (use driver: hardware)", at: first.location) }
             case .hardware:
-                for (did, a, loc) in everything where a == .none {
+                for (did, a, loc) in everything where a == .none && !ctx.attempted.contains(did) {
                     r.error("'\(did)' is not attached to anything: give it one of \(attachmentKeys.dropLast().joined(separator: ", ")) (or bus and unit for meters and inverters)", at: loc)
                 }
             }
@@ -171,6 +174,8 @@ public enum BoardLoader {
         var buses: [Board.Bus] = []
         var gateways: [Board.Gateway] = []
         var taken: [String: SourceLocation] = [:]
+        /// Devices that named an attachment (even a wrong one, already reported).
+        var attempted: Set<String> = []
         init(reader: SourceReader) { r = reader }
 
         func chipRef(_ n: SourceNode) -> String? {
