@@ -18,6 +18,8 @@ let package = Package(
         .library(name: "GPIO", targets: ["GPIO"]),
         .library(name: "Modbus", targets: ["Modbus"]),
         .library(name: "Runtime", targets: ["Runtime"]),
+        // The Modbus test bed's processes (pymodbus peers, the paced PTY relay), for tests and benchmarks.
+        .library(name: "ModbusTestSupport", targets: ["ModbusTestSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),

@@ -29,6 +29,16 @@ let package = Package(
             path: "Benchmarks/LedgerBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
         .executableTarget(
+            name: "ModbusBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Modbus", package: "Lanterne"),
+                .product(name: "Lighting", package: "Lanterne"),
+                .product(name: "ModbusTestSupport", package: "Lanterne"),
+            ],
+            path: "Benchmarks/ModbusBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+        .executableTarget(
             name: "SimulationBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
