@@ -99,9 +99,19 @@ public final class TestbedProcess: @unchecked Sendable {
             try? stdin.fileHandleForWriting.close()
             let deadline = Date().addingTimeInterval(2)
             while process.isRunning && Date() < deadline { usleep(10_000) }
-            if process.isRunning { process.terminate() }
-            process.waitUntilExit()
+            Self.end(process)
         }
+    }
+
+    /// SIGTERM, then SIGKILL if the process is still there after two seconds (a pymodbus
+    /// server blocked on a serial port may not stop on SIGTERM), then reap it.
+    static func end(_ process: Process) {
+        guard process.isRunning else { process.waitUntilExit(); return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(2)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
     }
 
     func readLine(timeout: TimeInterval) throws -> String {
@@ -212,9 +222,7 @@ public final class LibmodbusExampleServer: @unchecked Sendable {
         throw TestbedError("\(name) did not start listening on 1502")
     }
 
-    deinit {
-        if process.isRunning { process.terminate(); process.waitUntilExit() }
-    }
+    deinit { TestbedProcess.end(process) }
 
     /// Whether something listens on TCP `port`, read from /proc/net/tcp (connecting would use
     /// up the example server's single connection).
@@ -223,4 +231,32 @@ public final class LibmodbusExampleServer: @unchecked Sendable {
         let needle = String(format: ":%04X ", port)
         return table.split(separator: "\n").contains { $0.contains(needle) && $0.split(separator: " ").count > 3 && $0.split(separator: " ")[3] == "0A" }
     }
+}
+
+/// A pseudo-terminal pair made by socat (`socat pty,raw,echo=0,link=A pty,raw,echo=0,link=B`):
+/// an unpaced RTU line, bytes delivered at once.
+public final class SocatPair: @unchecked Sendable {
+    let process = Process()
+    public let a: String, b: String
+
+    public init() throws {
+        _ = try ModbusTestbed.requirePaths()      // setup.sh installs socat
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lanterne-socat-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        a = dir.appendingPathComponent("a").path
+        b = dir.appendingPathComponent("b").path
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/socat")
+        process.arguments = ["pty,raw,echo=0,link=\(a)", "pty,raw,echo=0,link=\(b)"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline {
+            if FileManager.default.fileExists(atPath: a) && FileManager.default.fileExists(atPath: b) { return }
+            usleep(10_000)
+        }
+        throw TestbedError("socat did not create \(a) and \(b)")
+    }
+
+    deinit { TestbedProcess.end(process) }
 }

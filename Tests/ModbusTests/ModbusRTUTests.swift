@@ -1,3 +1,4 @@
+import Foundation
 import HAL
 import Lighting
 @testable import Modbus
@@ -74,5 +75,27 @@ import Testing
         #expect(try b.peer.stats()["2"] == ["16": 1])
         #expect(try b.peer.get(unit: 2, table: "hr", address: 60, count: 4) == (60..<64).map { Int(gw.map.encode(DimLevel(tenths: $0 * 15)!)) })
         await b.line.close()
+    }
+}
+
+/// RTU over a plain socat pseudo-terminal pair, and a serial port that does not exist.
+@Suite(.serialized) struct ModbusSocatTests {
+    @Test func readsAMeterOverASocatPair() async throws {
+        let pair = try SocatPair()
+        let peer = try ModbusPeer(rtu: pair.b, devices: ["1:sdm630"])
+        let line = ModbusLine(endpoint: .rtu(.init(device: pair.a, baud: 9600)), options: .init(responseTimeout: .milliseconds(300)))
+        let r = try await EastronMeter(name: "meter-main", line: line, unit: 1, model: .sdm630).read()
+        #expect(Float(r.power.value) == (try ModbusTestbed.sdmValue("sdm630", address: 52)))
+        await line.close()
+        _ = peer
+    }
+
+    @Test func aMissingSerialPortIsNamed() async throws {
+        let line = ModbusLine(endpoint: .rtu(.init(device: "/dev/ttyNOPE7", baud: 9600)), options: .init(retries: 0))
+        do { _ = try await line.readRegisters(unit: 1, input: true, address: 72, count: 2); Issue.record("opened a missing port") } catch {
+            #expect(error.kind == .open)
+            #expect(error.description.hasPrefix("/dev/ttyNOPE7 unit 1 function 4 register 72: cannot open: cannot open serial port /dev/ttyNOPE7: "))
+            #expect(error.halError(device: "meter").kind == .busFault)
+        }
     }
 }

@@ -1,0 +1,67 @@
+import ArgumentParser
+import Cabinet
+import Dispatch
+import Foundation
+import HAL
+import Lighting
+import Runtime
+
+/// `lanterne run --cabinet FILE`: drives a real cabinet until SIGTERM or SIGINT.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Drive a cabinet's hardware with its profile until stopped (SIGTERM, SIGINT).",
+        discussion: """
+            Opens the board's GPIO chips and Modbus buses, then runs the control loop: the same \
+            engine as 'lanterne simulate' decides, presence edges are handled as they arrive, \
+            the rest every second. A device that fails puts its circuits in their safe state \
+            until it answers again. On SIGTERM or SIGINT every circuit goes to its safe state \
+            and the lines are released. Needs a board with driver: hardware (the simulated \
+            board runs with 'lanterne simulate'). Events are logged to standard error.
+            """)
+
+    @Option(name: .customLong("cabinet"), help: ArgumentHelp("The cabinet file.", valueName: "file"))
+    var cabinet: String
+
+    @Option(name: .customLong("profile"), help: ArgumentHelp("Run this profile instead of the cabinet's.", valueName: "file"))
+    var profile: String?
+
+    func run() async throws {
+        let loaded = CabinetLoader.load(path: cabinet, profileOverride: profile)
+        Console.report(loaded.diagnostics)
+        guard let config = loaded.value else { throw ExitCode(1) }
+        guard config.board.driver == .hardware else {
+            Console.error("board '\(config.board.id)' is simulated: there is no hardware to drive (use 'lanterne simulate')")
+            throw ExitCode(1)
+        }
+        let compiled = DimmingEngine.compile(profile: config.profile, installation: config.installation)
+        guard let engine = compiled.value else { Console.report(compiled.diagnostics); throw ExitCode(1) }
+        let log: @Sendable (String) -> Void = { Console.stderr("\(Console.isoUTC(Date())) \($0)\n") }
+        let hardware = await HardwareSet.open(config.board)
+        for failure in hardware.failures { log("cannot open: \(failure)") }
+        log("cabinet \(config.site.id): board \(config.board.id), profile \(config.profile.id), \(config.installation.circuits.count) circuit(s)")
+        let loop = ControlLoop(engine: engine, board: config.board, circuitOutputs: config.outputs, hardware: hardware, log: log)
+        // Signals are caught before anything is driven, so a SIGTERM never skips the safe state.
+        let (stops, stop) = AsyncStream.makeStream(of: Int32.self)
+        let signals = [SIGTERM, SIGINT].map { sig -> DispatchSourceSignal in
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .main)
+            source.setEventHandler { stop.yield(sig) }
+            source.resume()
+            return source
+        }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await loop.run() }
+            group.addTask {
+                for await sig in stops {
+                    log("signal \(sig): every circuit to its safe state, then stopping")
+                    return
+                }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+        signals.forEach { $0.cancel() }
+        log("stopped")
+    }
+}
