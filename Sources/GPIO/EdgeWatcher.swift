@@ -28,8 +28,10 @@ final class EdgeWatcher: @unchecked Sendable {
         source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
         source.setEventHandler { [unowned(unsafe) self, chip] in
             chip.assumeIsolated { chip in
-                guard let edge = chip.drainEvents(offset: offset) else { return }
-                self.edge(level: edge.level, at: edge.timestampNanoseconds, chip: chip, offset: offset)
+                // Every edge in order: a release and a new detection read together are two changes.
+                for edge in chip.drainEvents(offset: offset) {
+                    self.edge(level: edge.level, at: edge.timestampNanoseconds, chip: chip, offset: offset)
+                }
             }
         }
         source.resume()

@@ -198,19 +198,17 @@ public actor GPIOChip {
     }
 
     /// Reads the queued edge events of an input line (called on the chip's queue by its
-    /// watcher): returns the last edge's logical level and kernel timestamp, or nil.
-    func drainEvents(offset: Int) -> (level: Bool, timestampNanoseconds: Int64, count: Int)? {
-        guard let req = lines[offset] else { return nil }
-        var rising: Int32 = 0, ts: Int64 = 0, err: Int32 = 0, count = 0
-        var last: (Bool, Int64)?
+    /// watcher), oldest first: each edge's logical level and kernel timestamp.
+    func drainEvents(offset: Int) -> [(level: Bool, timestampNanoseconds: Int64)] {
+        guard let req = lines[offset] else { return [] }
+        var rising: Int32 = 0, ts: Int64 = 0, err: Int32 = 0
+        var events: [(level: Bool, timestampNanoseconds: Int64)] = []
         // The fd is readable: at least one event is queued. Read while more are ready.
         repeat {
             guard lanterne_gpio_read_event(req.handle, &rising, &ts, &err) == 0 else { break }
-            last = (rising == 1, ts)
-            count += 1
-        } while EdgeWatcher.readable(lanterne_gpio_event_fd(req.handle))
-        guard let last else { return nil }
-        return (last.0, last.1, count)
+            events.append((rising == 1, ts))
+        } while EdgeWatcher.readable(lanterne_gpio_event_fd(req.handle)) && events.count < 64
+        return events
     }
 
     /// The wall-clock instant now (for stamping detections).

@@ -1,5 +1,8 @@
 import Astronomy
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import GPIO
 import HAL
 import Lighting
@@ -29,6 +32,10 @@ public actor ControlLoop {
     private var presence: PresenceState?
     private var faulted: Set<String> = []
     private var applied: [String: DimLevel] = [:]
+    /// Bumped at each decision. The actor is re-entrant across the output writes' awaits, so a
+    /// decision that finds a newer one made meanwhile stops writing: a stale level never
+    /// lands after a fresher one (a presence edge during a tick's writes).
+    private var generation = 0
     private var night: DimmingEngine.Night?
     private var nightDay: CivilDate?
     private var photocell: PhotocellObservations?
@@ -37,6 +44,9 @@ public actor ControlLoop {
     public private(set) var output = EngineOutput.empty
     /// Output writes that went to the hardware, and those that failed.
     public private(set) var writes = 0, failedWrites = 0
+    /// For each of the last 1,000 presence edges handled by ``run(releasing:)``: nanoseconds
+    /// from the kernel's timestamp of the edge (CLOCK_MONOTONIC) to the outputs written.
+    public private(set) var presenceLatencies: [Int64] = []
 
     public init(engine: DimmingEngine, board: Board, circuitOutputs: [String: String], hardware: HardwareSet,
                 now: @escaping @Sendable () -> Date = { Date() }, log: @escaping @Sendable (String) -> Void = { _ in }) {
@@ -94,8 +104,11 @@ public actor ControlLoop {
         }
         presence?.forget(endedBy: t)
         let inputs = EngineInputs(faultedCircuits: faulted, presence: presence, photocell: photocell)
-        engine.evaluate(at: t, inputs: inputs, night: night!, into: &output)
-        await apply(output)
+        var decision = EngineOutput.empty
+        engine.evaluate(at: t, inputs: inputs, night: night!, into: &decision)
+        output = decision
+        generation += 1
+        await apply(decision, generation: generation)
     }
 
     /// The level an output must show for a circuit: the highest of its luminaires (a channel
@@ -104,11 +117,12 @@ public actor ControlLoop {
         c.raised.reduce(c.base.level) { max($0, $1.sample.level) }
     }
 
-    private func apply(_ decision: EngineOutput) async {
+    private func apply(_ decision: EngineOutput, generation current: Int) async {
         var byGateway: [ObjectIdentifier: (ModbusDimmingGateway, [(circuit: String, output: String, channel: Int, level: DimLevel)])] = [:]
         for (ci, outputID) in circuitOutputs {
             let c = decision.circuits[ci]
             let level = Self.level(of: c)
+            guard current == generation else { return }
             guard applied[outputID] != level, let out = hardware.outputs[outputID] else { continue }
             switch out {
             case .gatewayChannel(let gw, let channel, _):
@@ -120,6 +134,7 @@ public actor ControlLoop {
             }
         }
         for (gw, changes) in byGateway.values {
+            guard current == generation else { return }
             do {
                 try await gw.apply(changes.map { ($0.channel, $0.level) })
                 writes += 1
@@ -161,6 +176,7 @@ public actor ControlLoop {
                 group.addTask { [self] in
                     for await change in sensor.changes where change.level {
                         await self.detected(sensor: id, at: change.date)
+                        await self.record(latencySince: change.monotonicNanoseconds)
                     }
                 }
             }
@@ -175,6 +191,13 @@ public actor ControlLoop {
             group.cancelAll()
         }
         if releasing { await shutdown() } else { _ = await enterSafeState() }
+    }
+
+    private func record(latencySince edge: Int64) {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        if presenceLatencies.count == 1000 { presenceLatencies.removeFirst() }
+        presenceLatencies.append(Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec) - edge)
     }
 
     /// Every circuit to its board-defined safe state (the engine's fail-safe decision), then
@@ -194,7 +217,8 @@ public actor ControlLoop {
         var decision = EngineOutput.empty
         engine.evaluate(at: t, inputs: EngineInputs(faultedCircuits: all, photocell: photocell), night: safeNight, into: &decision)
         applied = [:]
-        await apply(decision)
+        generation += 1
+        await apply(decision, generation: generation)
         var values: [String: Bool] = [:]
         for (ci, outputID) in circuitOutputs {
             let level = Self.level(of: decision.circuits[ci])

@@ -94,3 +94,45 @@ import Testing
         #expect(try await b.dimmer.level == .full)
     }
 }
+
+/// A relay whose first command takes 50 ms to answer (a busy bus), the next ones none.
+actor SlowRelay: RelayOutput {
+    nonisolated let name: String
+    private(set) var on = false
+    private var first = true
+    /// True once the slow first command is under way.
+    private(set) var busy = false
+    init(name: String) { self.name = name }
+    func set(on: Bool) async throws(HALError) {
+        if first {
+            first = false
+            busy = true
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        self.on = on
+    }
+    var state: Bool { get async throws(HALError) { on } }
+    func halt() async throws(HALError) {}
+}
+
+@Suite struct ControlLoopReentrancyTests {
+    /// A presence edge arriving while a tick is still writing: the tick's older decision must
+    /// not land after the edge's (found by the gpio-sim bed with two vCPUs).
+    @Test func aStaleDecisionNeverOverwritesAFresherOne() async throws {
+        let b = try ControlLoopTests.bench()
+        var hw = await b.loop.hardware
+        let engine = await b.loop.engine
+        let slow1 = SlowRelay(name: "relay-1"), slow2 = SlowRelay(name: "relay-2")
+        hw.outputs["relay-1"] = .relay(slow1)
+        hw.outputs["relay-2"] = .relay(slow2)
+        let loop = ControlLoop(engine: engine, board: b.board, circuitOutputs: ["c1": "relay-1", "c2": "relay-2", "c3": "step-1"],
+                               hardware: hw, now: { b.clock.now() })
+        let tick = Task { await loop.tick() }      // writes relay-1 (50 ms), relay-2, then step-1 at 50 %
+        while await !slow1.busy { await Task.yield() }
+        await loop.detected(sensor: "pir-1", at: b.clock.now())   // meanwhile: step-1 at 100 %
+        _ = await tick.value
+        #expect(try await b.dimmer.level == .full)
+        let on1 = await slow1.on, on2 = await slow2.on
+        #expect(on1 && on2)
+    }
+}

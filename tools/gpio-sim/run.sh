@@ -193,7 +193,8 @@ log "initramfs: $(du -h "$initrd" | cut -f1); booting $kver under QEMU (TCG), ti
 # "reboot: Power down" line is dropped.
 boot_start=$(date +%s.%N)
 set +e
-timeout -k 5 "$timeout_s" qemu-system-x86_64 -accel tcg -cpu max -m 1024 -display none -no-reboot \
+# Two vCPUs (GPIOSIM_SMP), one host thread each (multi-threaded TCG), like a small multi-core board.
+timeout -k 5 "$timeout_s" qemu-system-x86_64 -accel tcg,thread=multi -smp "${GPIOSIM_SMP:-2}" -cpu max -m 1024 -display none -no-reboot \
   -nodefaults -serial stdio -kernel "$cache/vmlinux" -initrd "$initrd" \
   -append "console=ttyS0 quiet panic=-1 rdinit=/init" </dev/null 2>&1 \
   | sed -u -e 's/\r$//' -e '/^\[ *[0-9]*\.[0-9]*\] reboot: Power down$/d' | tee "$qemu_log"

@@ -241,6 +241,7 @@ public actor ModbusLine {
             var rs485 = false
             if case .rtu(let p) = endpoint { rs485 = p.rs485 }
             try ctx.connect(rs485: rs485)
+            ctx.flush()      // a late reply to the previous owner may still sit in the port's buffer
             context = ctx
             return ctx
         } catch {
