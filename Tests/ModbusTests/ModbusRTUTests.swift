@@ -94,7 +94,7 @@ import Testing
         let line = ModbusLine(endpoint: .rtu(.init(device: "/dev/ttyNOPE7", baud: 9600)), options: .init(retries: 0))
         do { _ = try await line.readRegisters(unit: 1, input: true, address: 72, count: 2); Issue.record("opened a missing port") } catch {
             #expect(error.kind == .open)
-            #expect(error.description.hasPrefix("/dev/ttyNOPE7 unit 1 function 4 register 72: cannot open: cannot open serial port /dev/ttyNOPE7: "))
+            #expect(error.description.hasPrefix("/dev/ttyNOPE7 unit 1 function 4 register 72: open failed: cannot open serial port /dev/ttyNOPE7: "))
             #expect(error.halError(device: "meter").kind == .busFault)
         }
     }

@@ -28,7 +28,7 @@ public struct ModbusError: Error, Sendable, Hashable, CustomStringConvertible {
             case .badFrame: return "bad frame"
             case .exception(let c): return "exception \(c) (\(ModbusError.exceptionName(c)))"
             case .connection: return "connection failed"
-            case .open: return "cannot open"
+            case .open: return "open failed"
             case .invalidRequest: return "invalid request"
             case .faulted: return "device faulted"
             }
