@@ -21,19 +21,17 @@ public struct GPIORelay: RelayOutput {
     }
 
     public func set(on: Bool) async throws(HALError) {
-        do { try await chip.set(offset: offset, value: on) } catch { throw renamed(error) }
+        do { try await chip.set(offset: offset, value: on) } catch { throw error.renamed(to: name) }
     }
 
     public var state: Bool {
         get async throws(HALError) {
-            do { return try await chip.get(offset: offset) } catch { throw renamed(error) }
+            do { return try await chip.get(offset: offset) } catch { throw error.renamed(to: name) }
         }
     }
 
     /// De-energises the coil. The line stays requested until the chip shuts down.
     public func halt() async throws(HALError) { try await set(on: false) }
-
-    private func renamed(_ e: HALError) -> HALError { var e = e; e.device = name; return e }
 }
 
 /// The step-dimming line of bi-power ballasts (HAL ``Dimmer``): active = reduced power. A
@@ -73,7 +71,7 @@ public struct GPIODigitalInput: DigitalInput {
     }
 
     public func read() async throws(HALError) -> Bool {
-        do { return try await chip.get(offset: offset) } catch { var e = error; e.device = name; throw e }
+        do { return try await chip.get(offset: offset) } catch { throw error.renamed(to: name) }
     }
 }
 
@@ -110,7 +108,7 @@ public final class GPIOPresenceSensor: PresenceSensor {
 
     /// The sensor's current level (true while it detects).
     public func read() async throws(HALError) -> Bool {
-        do { return try await chip.get(offset: offset) } catch { var e = error; e.device = name; throw e }
+        do { return try await chip.get(offset: offset) } catch { throw error.renamed(to: name) }
     }
 }
 

@@ -43,8 +43,7 @@ public enum BoardProbe {
             }
         }
         for b in board.buses {
-            var options = ModbusLine.Options(responseTimeout: .milliseconds(b.timeoutMilliseconds), retries: b.retries)
-            if let lineOptions { options = lineOptions(b) }
+            var options = lineOptions?(b) ?? HardwareSet.options(b)
             options.faultRetry = .zero          // a probe tries every device once, even after its neighbour failed
             options.faultRetryMax = .zero
             let endpoint = HardwareSet.endpoint(b)
@@ -161,10 +160,10 @@ public enum BoardProbe {
                 do {
                     switch d.model {
                     case .sdm120, .sdm630:
-                        let r = try await EastronMeter(name: d.id, line: line, unit: UInt8(unit), model: d.model == .sdm120 ? .sdm120 : .sdm630).read()
+                        let r = try await EastronMeter(name: d.id, line: line, unit: UInt8(unit), model: HardwareSet.eastron(d.model)!).read()
                         entries.append(Entry(id: d.id, role: role, location: "\(place) (\(d.model.rawValue))", reading: describe(r), values: values(r)))
                     case .sunspec:
-                        let dev = SunSpecDevice(name: d.id, line: line, unit: UInt8(unit), bases: d.sunspecBase.map { [$0] } ?? SunSpec.baseAddresses)
+                        let dev = HardwareSet.sunspec(d, line: line, unit: unit)
                         let found = try await dev.discover()
                         let chain = found.models.map { String($0.id) }.joined(separator: ", ")
                         let who = found.common.map { "\($0.manufacturer) \($0.model) SN \($0.serialNumber)" } ?? "no common model"

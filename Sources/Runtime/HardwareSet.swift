@@ -42,6 +42,25 @@ public struct HardwareSet: Sendable {
         }
     }
 
+    /// A board bus's timeout and retries as line options.
+    public static func options(_ bus: Board.Bus) -> ModbusLine.Options {
+        ModbusLine.Options(responseTimeout: .milliseconds(bus.timeoutMilliseconds), retries: bus.retries)
+    }
+
+    /// The SunSpec device of a board meter or inverter (its base, or the standard three).
+    static func sunspec(_ d: Board.Device, line: ModbusLine, unit: Int) -> SunSpecDevice {
+        SunSpecDevice(name: d.id, line: line, unit: UInt8(unit), bases: d.sunspecBase.map { [$0] } ?? SunSpec.baseAddresses)
+    }
+
+    /// The Eastron model of a board meter, nil for other models.
+    static func eastron(_ model: Board.DeviceModel) -> EastronModel? {
+        switch model {
+        case .sdm120: return .sdm120
+        case .sdm630: return .sdm630
+        case .sunspec, .simulated: return nil
+        }
+    }
+
     /// The register map of a board gateway.
     public static func map(_ g: Board.Gateway) -> DimmingGatewayMap {
         let switching: DimmingGatewayMap.Switching
@@ -65,9 +84,7 @@ public struct HardwareSet: Sendable {
             do { set.chips[chip.id] = try GPIOChip(chip.chip, device: chip.id, now: now) } catch { set.failures.append(error) }
         }
         for bus in board.buses {
-            var options = ModbusLine.Options(responseTimeout: .milliseconds(bus.timeoutMilliseconds), retries: bus.retries)
-            if let lineOptions { options = lineOptions(bus) }
-            set.lines[bus.id] = ModbusLine(endpoint: endpoint(bus), options: options)
+            set.lines[bus.id] = ModbusLine(endpoint: endpoint(bus), options: lineOptions?(bus) ?? options(bus))
         }
         for g in board.gateways {
             guard let line = set.lines[g.bus] else { continue }
@@ -137,9 +154,9 @@ public struct HardwareSet: Sendable {
                 guard case .modbus(let bus, let unit) = d.attachment, let line = set.lines[bus] else { continue }
                 switch d.model {
                 case .sdm120, .sdm630:
-                    set.meters[d.id] = EastronMeter(name: d.id, line: line, unit: UInt8(unit), model: d.model == .sdm120 ? .sdm120 : .sdm630)
+                    set.meters[d.id] = EastronMeter(name: d.id, line: line, unit: UInt8(unit), model: eastron(d.model)!)
                 case .sunspec:
-                    let dev = SunSpecDevice(name: d.id, line: line, unit: UInt8(unit), bases: d.sunspecBase.map { [$0] } ?? SunSpec.baseAddresses)
+                    let dev = sunspec(d, line: line, unit: unit)
                     if isInverter { set.inverters[d.id] = SunSpecInverter(device: dev) } else { set.meters[d.id] = SunSpecMeter(device: dev) }
                 case .simulated:
                     continue

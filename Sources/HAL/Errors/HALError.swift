@@ -72,6 +72,14 @@ public struct HALError: Error, Sendable, Hashable, CustomStringConvertible {
         self.message = message
     }
 
+    /// The same error reported for the device named `name` (a channel or line wrapped by a
+    /// higher-level device reports under its own board name).
+    public func renamed(to name: String) -> HALError {
+        var e = self
+        e.device = name
+        return e
+    }
+
     /// One line: `device "meter" (/dev/ttyUSB0 unit 3 register 30073): timeout: no reply within 500 ms`.
     public var description: String {
         let place = location.map { " (\($0))" } ?? ""

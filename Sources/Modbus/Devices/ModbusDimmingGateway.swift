@@ -29,11 +29,10 @@ public actor ModbusDimmingGateway {
             throw HALError(.invalidArgument, device: name, location: "\(line.endpoint.shortName) unit \(unit)",
                            message: "channel \(c.channel) is outside 0...\(map.channels - 1)")
         }
-        let live = changes.filter { !halted.contains($0.channel) }
-        if live.count < changes.count {
-            throw HALError(.halted, device: name, message: "channel(s) halted")
+        if let c = changes.first(where: { halted.contains($0.channel) }) {
+            throw HALError(.halted, device: name, message: "channel \(c.channel) is halted")
         }
-        let commands = map.commands(for: live)
+        let commands = map.commands(for: changes)
         do {
             for w in commands.registerWrites {
                 try await line.writeRegisters(unit: unit, address: w.address, values: w.values)
@@ -44,7 +43,7 @@ public actor ModbusDimmingGateway {
         } catch {
             throw error.halError(device: name)
         }
-        for c in live { levels[c.channel] = c.level }
+        for c in changes { levels[c.channel] = c.level }
     }
 
     /// The level last commanded on `channel` (nil before the first command).
@@ -81,11 +80,7 @@ public struct GatewayChannel: Dimmer {
     public let index: Int
 
     public func set(level: DimLevel) async throws(HALError) {
-        do { try await gateway.apply([(index, level)]) } catch {
-            var e = error
-            e.device = name
-            throw e
-        }
+        do { try await gateway.apply([(index, level)]) } catch { throw error.renamed(to: name) }
     }
 
     public var level: DimLevel {

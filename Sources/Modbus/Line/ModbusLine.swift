@@ -84,14 +84,10 @@ public actor ModbusLine {
         try check(address: address, count: count, limit: 125, unit: unit, function: function)
         var result: [UInt16] = []
         result.reserveCapacity(count)
-        var at = address
-        while at < address + count {
-            let n = min(125, address + count - at)
-            let part = try await perform(unit: unit, function: function, address: at) { (ctx) throws(ModbusContext.CError) in
+        for (at, n) in Self.chunks(address: address, count: count, limit: 125) {
+            result += try await perform(unit: unit, function: function, address: at) { (ctx) throws(ModbusContext.CError) in
                 try ctx.readRegisters(input: input, address: at, count: n)
             }
-            result += part
-            at += n
         }
         return result
     }
@@ -103,13 +99,10 @@ public actor ModbusLine {
         let function: UInt8 = discrete ? 2 : 1
         try check(address: address, count: count, limit: 2000, unit: unit, function: function)
         var result: [Bool] = []
-        var at = address
-        while at < address + count {
-            let n = min(2000, address + count - at)
+        for (at, n) in Self.chunks(address: address, count: count, limit: 2000) {
             result += try await perform(unit: unit, function: function, address: at) { (ctx) throws(ModbusContext.CError) in
                 try ctx.readBits(discrete: discrete, address: at, count: n)
             }
-            at += n
         }
         return result
     }
@@ -119,16 +112,12 @@ public actor ModbusLine {
     ///
     /// - Throws: ``ModbusError``.
     public func writeRegisters(unit: UInt8, address: Int, values: [UInt16]) async throws(ModbusError) {
-        let function: UInt8 = values.count == 1 ? 6 : 16
-        try check(address: address, count: values.count, limit: 123, unit: unit, function: function)
-        var i = 0
-        while i < values.count {
-            let chunk = Array(values[i..<min(values.count, i + 123)])
-            let at = address + i
-            try await perform(unit: unit, function: chunk.count == 1 ? 6 : 16, address: at) { (ctx) throws(ModbusContext.CError) in
+        try check(address: address, count: values.count, limit: 123, unit: unit, function: values.count == 1 ? 6 : 16)
+        for (at, n) in Self.chunks(address: address, count: values.count, limit: 123) {
+            let chunk = Array(values[(at - address)..<(at - address + n)])
+            try await perform(unit: unit, function: n == 1 ? 6 : 16, address: at) { (ctx) throws(ModbusContext.CError) in
                 try ctx.writeRegisters(address: at, values: chunk)
             }
-            i += chunk.count
         }
     }
 
@@ -136,17 +125,18 @@ public actor ModbusLine {
     ///
     /// - Throws: ``ModbusError``.
     public func writeCoils(unit: UInt8, address: Int, values: [Bool]) async throws(ModbusError) {
-        let function: UInt8 = values.count == 1 ? 5 : 15
-        try check(address: address, count: values.count, limit: 1968, unit: unit, function: function)
-        var i = 0
-        while i < values.count {
-            let chunk = Array(values[i..<min(values.count, i + 1968)])
-            let at = address + i
-            try await perform(unit: unit, function: chunk.count == 1 ? 5 : 15, address: at) { (ctx) throws(ModbusContext.CError) in
+        try check(address: address, count: values.count, limit: 1968, unit: unit, function: values.count == 1 ? 5 : 15)
+        for (at, n) in Self.chunks(address: address, count: values.count, limit: 1968) {
+            let chunk = Array(values[(at - address)..<(at - address + n)])
+            try await perform(unit: unit, function: n == 1 ? 5 : 15, address: at) { (ctx) throws(ModbusContext.CError) in
                 try ctx.writeBits(address: at, values: chunk)
             }
-            i += chunk.count
         }
+    }
+
+    /// `count` items from `address` cut into frames of at most `limit`: (first address, size).
+    static func chunks(address: Int, count: Int, limit: Int) -> [(Int, Int)] {
+        stride(from: address, to: address + count, by: limit).map { ($0, min(limit, address + count - $0)) }
     }
 
     private func check(address: Int, count: Int, limit: Int, unit: UInt8, function: UInt8) throws(ModbusError) {
