@@ -23,7 +23,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
@@ -52,15 +51,16 @@ let package = Package(
         .target(
             name: "Cabinet",
             dependencies: [
-                "Astronomy", "Lighting", "HAL", "Ledger", "GPIO", "Modbus", "Runtime",
-                .product(name: "Collections", package: "swift-collections"),
+                "Astronomy", "Lighting", "HAL", "Ledger",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
         .executableTarget(
             name: "lanterne",
             dependencies: [
-                "Astronomy", "Lighting", "HAL", "Ledger", "Cabinet", "GPIO", "Modbus", "Runtime",
+                "Astronomy", "Lighting", "HAL", "Ledger", "Cabinet", "Modbus", "Runtime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
         // Runs inside the QEMU guest of the GPIO test bed (tools/gpio-sim/test.sh).
@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "GPIOTests", dependencies: ["GPIO", "HAL", "Lighting"], swiftSettings: strict),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Modbus", "HAL", "Lighting", "Astronomy", "ModbusTestSupport"], swiftSettings: strict),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Lighting", "Astronomy", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
-        .testTarget(name: "CabinetTests", dependencies: ["Cabinet", "Lighting", "HAL", "Astronomy", "Ledger"], swiftSettings: strict),
-        .testTarget(name: "LanterneCLITests", dependencies: ["lanterne", "ModbusTestSupport"], swiftSettings: strict),
+        .testTarget(name: "CabinetTests", dependencies: ["Cabinet", "Lighting", "HAL", "Astronomy", "Ledger", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        .testTarget(name: "LanterneCLITests", dependencies: ["lanterne", "Ledger", "ModbusTestSupport"], swiftSettings: strict),
     ]
 )

@@ -2,11 +2,13 @@
 """Verify a Lanterne energy ledger and its exports without Lanterne.
 
 An auditor's tool: it re-implements, from docs/LEDGER.md, the hash chain over the ledger's
-records and the checks of an export's manifest, using only Python's standard library
-(sqlite3, hashlib) — plus the `cryptography` package, if installed, for Ed25519 signatures.
+records (measurements, events and declarations), the signatures of the declarations and of
+the signing-key rotations, and the checks of an export's manifest, using only Python's
+standard library (sqlite3, hashlib, and an RFC 8032 Ed25519 verifier below; the
+`cryptography` package is used instead when installed).
 
     python3 tools/ledger-verify.py LEDGER.sqlite
-    python3 tools/ledger-verify.py --export FILE.csv [--public-key HEX]
+    python3 tools/ledger-verify.py --export FILE.csv [--public-key HEX] [--ledger LEDGER.sqlite]
 
 Exit status 0 when sound, 1 otherwise (the reason is printed).
 """
@@ -18,6 +20,94 @@ import sqlite3
 import struct
 import sys
 
+# --- Ed25519 verification (RFC 8032, section 6) --------------------------------------------
+
+_P = 2 ** 255 - 19
+_Q = 2 ** 252 + 27742317777372353535851937790883648493
+_D = -121665 * pow(121666, _P - 2, _P) % _P
+_SQRT_M1 = pow(2, (_P - 1) // 4, _P)
+
+
+def _add(a, b):
+    A = (a[1] - a[0]) * (b[1] - b[0]) % _P
+    B = (a[1] + a[0]) * (b[1] + b[0]) % _P
+    C = 2 * a[3] * b[3] * _D % _P
+    D = 2 * a[2] * b[2] % _P
+    E, F, G, H = B - A, D - C, D + C, B + A
+    return (E * F % _P, G * H % _P, F * G % _P, E * H % _P)
+
+
+def _mul(s, point):
+    result = (0, 1, 1, 0)
+    while s > 0:
+        if s & 1:
+            result = _add(result, point)
+        point = _add(point, point)
+        s >>= 1
+    return result
+
+
+def _equal(a, b):
+    return (a[0] * b[2] - b[0] * a[2]) % _P == 0 and (a[1] * b[2] - b[1] * a[2]) % _P == 0
+
+
+def _recover_x(y, sign):
+    if y >= _P:
+        return None
+    x2 = (y * y - 1) * pow(_D * y * y + 1, _P - 2, _P)
+    if x2 == 0:
+        return None if sign else 0
+    x = pow(x2, (_P + 3) // 8, _P)
+    if (x * x - x2) % _P != 0:
+        x = x * _SQRT_M1 % _P
+    if (x * x - x2) % _P != 0:
+        return None
+    if (x & 1) != sign:
+        x = _P - x
+    return x
+
+
+def _decompress(data):
+    if len(data) != 32:
+        return None
+    y = int.from_bytes(data, "little")
+    sign = y >> 255
+    y &= (1 << 255) - 1
+    x = _recover_x(y, sign)
+    return None if x is None else (x, y, 1, x * y % _P)
+
+
+_GY = 4 * pow(5, _P - 2, _P) % _P
+_G = (_recover_x(_GY, 0), _GY, 1, _recover_x(_GY, 0) * _GY % _P)
+
+
+def ed25519_verify(public, message, signature):
+    try:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+        try:
+            Ed25519PublicKey.from_public_bytes(public).verify(signature, message)
+            return True
+        except Exception:
+            return False
+    except ImportError:
+        pass
+    if len(public) != 32 or len(signature) != 64:
+        return False
+    a = _decompress(public)
+    r = _decompress(signature[:32])
+    s = int.from_bytes(signature[32:], "little")
+    if a is None or r is None or s >= _Q:
+        return False
+    h = int.from_bytes(hashlib.sha512(signature[:32] + public + message).digest(), "little") % _Q
+    return _equal(_mul(s, _G), _add(r, _mul(h, a)))
+
+
+def fingerprint(public_hex):
+    digest = hashlib.sha256(bytes.fromhex(public_hex)).hexdigest()[:32]
+    return " ".join(digest[i:i + 4] for i in range(0, 32, 4))
+
+
+# --- The chain -------------------------------------------------------------------------------
 
 def encode_field(value):
     if value is None:
@@ -28,51 +118,102 @@ def encode_field(value):
     return b"t" + struct.pack(">I", len(data)) + data
 
 
-def measurement_bytes(row):
-    seq, cabinet, kind, channel, start, end, energy, source, burning, level, register = row
-    fields = [seq, cabinet, kind, channel, start, end, energy, source, burning, level, register]
-    return b"M" + b"".join(encode_field(f) for f in fields)
+def encode(tag, fields):
+    return tag + b"".join(encode_field(f) for f in fields)
 
 
-def event_bytes(row):
-    seq, cabinet, at, kind, subject, detail = row
-    return b"E" + b"".join(encode_field(f) for f in [seq, cabinet, at, kind, subject, detail])
+TABLES = [
+    ("M", "measurement", "seq, cabinet_id, kind, channel_id, start_unix, end_unix, energy_wh, source, burning_seconds, "
+                         "mean_level_tenths, register_wh"),
+    ("E", "event", "seq, cabinet_id, at_unix, kind, subject, detail"),
+    ("D", "declaration", "seq, cabinet_id, effective_unix, kind, subject, body, signature"),
+]
+
+
+def describe(tag, row):
+    if tag == "M":
+        return f"{row[2]} {row[3]} of cabinet {row[1]}, interval starting {row[4]}"
+    if tag == "E":
+        return f"{row[3]} event of cabinet {row[1]} at {row[2]}"
+    return f"{row[3]} declaration {row[4]} of cabinet {row[1] or '(ledger)'}, effective {row[2]}"
 
 
 def verify_ledger(path):
+    """Returns (ok, message, keys) where keys lists (seq, public key hex) oldest first."""
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     version = db.execute("SELECT value FROM ledger_meta WHERE key = 'schema_version'").fetchone()
-    if version is None or int(version[0]) < 2:
-        return False, f"{path}: schema version {version} has no hash chain"
-    m = db.execute(
-        "SELECT seq, cabinet_id, kind, channel_id, start_unix, end_unix, energy_wh, source, burning_seconds, "
-        "mean_level_tenths, register_wh, hash FROM measurement ORDER BY seq")
-    e = db.cursor().execute("SELECT seq, cabinet_id, at_unix, kind, subject, detail, hash FROM event ORDER BY seq")
-    mr, er = m.fetchone(), e.fetchone()
+    if version is None or int(version[0]) < 3:
+        return False, f"{path}: schema version {version and version[0]}: open it once with this lanterne to migrate it", []
+    cursors = [(tag, db.cursor().execute(f"SELECT {cols}, hash FROM {table} ORDER BY seq")) for tag, table, cols in TABLES]
+    pending = [c.fetchone() for _, c in cursors]
     previous = bytes(32)
     expected = 1
-    count = 0
-    while mr is not None or er is not None:
-        take_m = er is None or (mr is not None and mr[0] < er[0])
-        if mr is not None and er is not None and mr[0] == er[0]:
-            return False, f"record {mr[0]} appears twice"
-        row = mr if take_m else er
-        seq = row[0]
+    counts = {"M": 0, "E": 0, "D": 0}
+    keys = []          # (seq, public key hex)
+    unsigned = 0
+    while any(r is not None for r in pending):
+        seqs = [r[0] if r is not None else None for r in pending]
+        seq = min(s for s in seqs if s is not None)
+        if seqs.count(seq) > 1:
+            return False, f"record {seq} appears twice", keys
+        i = seqs.index(seq)
+        tag = cursors[i][0]
+        row = pending[i]
         if seq != expected:
-            return False, f"records {expected} to {seq - 1} are missing before record {seq}" if seq > expected else f"record {seq} appears twice"
-        data = measurement_bytes(row[:11]) if take_m else event_bytes(row[:6])
-        digest = hashlib.sha256(previous + data).digest()
+            what = f"records {expected} to {seq - 1} are missing before record {seq}" if seq > expected else f"record {seq} appears twice"
+            return False, what, keys
+        fields = row[:-1]
+        digest = hashlib.sha256(previous + encode(tag.encode(), fields)).digest()
         if digest != row[-1]:
-            return False, f"record {seq} does not match its hash: it was altered, or records before it were"
+            return False, f"record {seq} ({describe(tag, fields)}) does not match its hash: it was altered, or records before it were", keys
+        if tag == "D":
+            ok, why = check_declaration(fields, previous, keys)
+            if not ok:
+                return False, f"record {seq} ({describe(tag, fields)}): {why}", keys
+            if fields[6] is None:
+                unsigned += 1
         previous = digest
-        count += 1
+        counts[tag] += 1
         expected += 1
-        if take_m:
-            mr = m.fetchone()
-        else:
-            er = e.fetchone()
-    return True, f"{path}: chain sound, {count} records, head {previous.hex()}"
+        pending[i] = cursors[i][1].fetchone()
+    total = sum(counts.values())
+    lines = [f"{path}: chain sound, {total} records ({counts['M']} measurements, {counts['E']} events, "
+             f"{counts['D']} declarations), head {previous.hex()}"]
+    if keys:
+        lines.append(f"  signing key {fingerprint(keys[-1][1])} (since record {keys[-1][0]})")
+    else:
+        lines.append("  no signing key")
+    if unsigned:
+        lines.append(f"  {unsigned} declarations written before the ledger had a signing key are unsigned")
+    return True, "\n".join(lines), keys
 
+
+def check_declaration(fields, previous, keys):
+    """The signature rules of docs/LEDGER.md; appends a new key to `keys`."""
+    seq, cabinet, effective, kind, subject, body, signature = fields
+    signer = keys[-1][1] if keys else None
+    new_key = None
+    if kind == "signing-key":
+        content = json.loads(body)
+        if content.get("previousKey") != signer:
+            return False, "a key rotation must name the key in force as its previous key (a first key names none)"
+        new_key = content["publicKey"]
+        signer = signer or new_key
+    if signer is None:
+        if signature is not None:
+            return False, "signed although the ledger had no key then"
+        return True, ""
+    if signature is None:
+        return False, f"not signed, but the ledger had signing key {fingerprint(signer)}"
+    message = previous + encode(b"D", [seq, cabinet, effective, kind, subject, body])
+    if not ed25519_verify(bytes.fromhex(signer), message, bytes.fromhex(signature)):
+        return False, f"its signature is not valid for signing key {fingerprint(signer)}"
+    if new_key:
+        keys.append((seq, new_key))
+    return True, ""
+
+
+# --- Exports -----------------------------------------------------------------------------------
 
 SIGNED_KEYS = ["format", "csvFile", "csvSHA256", "csvBytes", "rows", "columns", "periodStartUTC", "periodEndUTC",
                "interval", "grouping", "cabinet", "delimiter", "decimalComma", "ledgerFile", "chainHead",
@@ -89,30 +230,50 @@ def signed_text(manifest):
         if isinstance(v, bool):
             return "true" if v else "false"
         return str(v)
-    return "".join(f"{k}={value(k)}\n" for k in SIGNED_KEYS)
+    keys = SIGNED_KEYS + ([] if manifest.get("format") == "lanterne-export/1" else ["publicKeyFingerprint"])
+    return "".join(f"{k}={value(k)}\n" for k in keys)
 
 
-def verify_export(csv_path, public_key=None):
+def verify_export(csv_path, public_key=None, ledger=None):
     with open(csv_path + ".manifest.json", encoding="utf-8") as f:
         manifest = json.load(f)
+    if manifest.get("format") not in ("lanterne-export/1", "lanterne-export/2"):
+        return False, f"{csv_path}: not a Lanterne export manifest"
     data = open(csv_path, "rb").read()
     if hashlib.sha256(data).hexdigest() != manifest["csvSHA256"]:
         return False, f"{csv_path}: SHA-256 differs from the manifest's: the CSV was altered"
     summary = os.path.join(os.path.dirname(csv_path), manifest["summaryFile"])
     if hashlib.sha256(open(summary, "rb").read()).hexdigest() != manifest["summarySHA256"]:
         return False, f"{summary}: SHA-256 differs from the manifest's"
-    try:
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-        key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(manifest["publicKey"]))
-        key.verify(bytes.fromhex(manifest["signature"]), signed_text(manifest).encode("utf-8"))
-        signature = "signature valid"
-    except ImportError:
-        signature = "signature not checked (pip install cryptography)"
-    except Exception:
+    signer = manifest["publicKey"]
+    if not ed25519_verify(bytes.fromhex(signer), signed_text(manifest).encode("utf-8"), bytes.fromhex(manifest["signature"])):
         return False, f"{csv_path}: the manifest's signature is not valid"
-    if public_key and public_key.lower() != manifest["publicKey"]:
-        return False, f"{csv_path}: signed by another key"
-    return True, f"{csv_path}: sound, {manifest['rows']} rows, {signature}"
+    stated = manifest.get("publicKeyFingerprint")
+    if stated is not None and stated != fingerprint(signer):
+        return False, f"{csv_path}: the manifest states fingerprint {stated}, its key's is {fingerprint(signer)}"
+    lines = [f"{csv_path}: sound, {manifest['rows']} rows, signature valid, signed by key {fingerprint(signer)}"]
+    if public_key:
+        if public_key.lower() != signer:
+            return False, f"{csv_path}: signed by key {fingerprint(signer)}, not by the expected key"
+        lines.append("  the signer is the expected key")
+    if ledger:
+        ok, message, keys = verify_ledger(ledger)
+        if not ok:
+            return False, message
+        db = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True)
+        seq = manifest["chainRecords"]
+        stored = db.execute("SELECT hash FROM measurement WHERE seq = ?1 UNION ALL SELECT hash FROM event WHERE seq = ?1 "
+                            "UNION ALL SELECT hash FROM declaration WHERE seq = ?1", (seq,)).fetchone()
+        if stored is None or stored[0].hex() != manifest["chainHead"]:
+            return False, f"{csv_path}: the manifest's chain head (record {seq}) is not in {ledger}"
+        in_force = [k for s, k in keys if s <= seq]
+        if not in_force or in_force[-1] != signer:
+            return False, f"{csv_path}: the signer is not the ledger's signing key at record {seq}"
+        lines.append(f"  the signer is the ledger's chained signing key at the export, and record {seq} is its chain head")
+    if not public_key and not ledger:
+        lines.append(f"  the signer is NOT pinned: compare {fingerprint(signer)} with the fingerprint the municipality holds, "
+                     "or give --public-key or --ledger")
+    return True, "\n".join(lines)
 
 
 def main():
@@ -120,11 +281,12 @@ def main():
     parser.add_argument("ledger", nargs="?")
     parser.add_argument("--export")
     parser.add_argument("--public-key")
+    parser.add_argument("--ledger", dest="export_ledger")
     args = parser.parse_args()
     if args.export:
-        ok, message = verify_export(args.export, args.public_key)
-    elif args.ledger:
-        ok, message = verify_ledger(args.ledger)
+        ok, message = verify_export(args.export, args.public_key, args.export_ledger or args.ledger)
+    elif args.ledger or args.export_ledger:
+        ok, message, _ = verify_ledger(args.ledger or args.export_ledger)
     else:
         parser.error("give a ledger or --export FILE.csv")
     print(message, file=sys.stdout if ok else sys.stderr)

@@ -14,10 +14,13 @@ struct ExportLedger: ParsableCommand {
             Writes FILE (the rows), FILE.summary.csv (one row per circuit or cabinet over the \
             whole period and a total row whose figures are the sums of the rows) and \
             FILE.manifest.json (period, row count, SHA-256 of both CSV files, the ledger's chain \
-            head, generator, signed with the cabinet's Ed25519 key). Dates are local dates in the \
-            cabinet's time zone; the period is half-open. Gaps are counted, never filled: the \
-            baseline and avoided energy cover only the intervals present, and coverage says how \
-            many those are. Check an export with 'lanterne ledger verify-export FILE'.
+            head, generator, signed with the ledger's Ed25519 key and naming its fingerprint). \
+            Dates are local dates in the cabinet's time zone; the period is half-open. Every \
+            interval is valued with the declarations in force at its start (legacy watts, site, \
+            tariff, emission factor: 'lanterne ledger declarations'). Gaps are counted, never \
+            filled: the baseline and avoided energy cover only the intervals present, and \
+            coverage says how many those are. Check an export with 'lanterne ledger verify-export \
+            FILE --ledger PATH'.
             """)
 
     @Option(help: ArgumentHelp("Ledger file (SQLite).", valueName: "path"))
@@ -47,16 +50,13 @@ struct ExportLedger: ParsableCommand {
     @Flag(help: "Decimal comma, for spreadsheets set to French conventions (needs --delimiter ';').")
     var decimalComma = false
 
-    @Option(help: ArgumentHelp("Emission factor: fr-ademe (default), eu-eea, or kg CO2e per kWh.", valueName: "factor"))
-    var emissionFactor: String = "fr-ademe"
-
     @Option(help: ArgumentHelp("IPMVP option B: start of a metered baseline period (old installation) in this ledger; fills adjusted_baseline_kwh (with --by cabinet).", valueName: "YYYY-MM-DD"))
     var baselineFrom: String?
 
     @Option(help: ArgumentHelp("End (exclusive) of the baseline period.", valueName: "YYYY-MM-DD"))
     var baselineTo: String?
 
-    @Option(help: ArgumentHelp("Ed25519 signing key (created if missing; default: <ledger>.key).", valueName: "file"))
+    @Option(help: ArgumentHelp("The ledger's Ed25519 signing key file (default: <ledger>.key).", valueName: "file"))
     var key: String?
 
     @Flag(help: "No progress bar.")
@@ -74,9 +74,6 @@ struct ExportLedger: ParsableCommand {
         if decimalComma && delimiter == "," {
             throw ValidationError("--decimal-comma needs --delimiter ';' (a comma cannot separate both fields and decimals)")
         }
-        guard RoiCommand.emissionFactor(emissionFactor) != nil else {
-            throw ValidationError("--emission-factor '\(emissionFactor)' is not fr-ademe, eu-eea or a number of kg CO2e per kWh")
-        }
         guard (baselineFrom == nil) == (baselineTo == nil) else {
             throw ValidationError("give both --baseline-from and --baseline-to, or neither")
         }
@@ -91,27 +88,8 @@ struct ExportLedger: ParsableCommand {
     }
 
     func run() throws {
-        guard FileManager.default.fileExists(atPath: ledger) else {
-            Console.error("no ledger at \(ledger)")
-            throw ExitCode(1)
-        }
-        let store: LedgerStore
-        do { store = try LedgerStore.open(path: ledger) } catch {
-            Console.error("\(error)")
-            throw ExitCode(1)
-        }
-        do {
-            try export(store)
-        } catch let e as ExportError {
-            Console.error(e.description)
-            throw ExitCode(1)
-        } catch let e as LedgerError {
-            Console.error(e.description)
-            throw ExitCode(1)
-        } catch let e as BaselineFitError {
-            Console.error("IPMVP baseline: \(e)")
-            throw ExitCode(1)
-        }
+        let store = try openExistingLedger(ledger)
+        try reportingLedgerErrors { try export(store) }
     }
 
     /// Fits the IPMVP option B model (monthly energy against dark hours) on the baseline period
@@ -137,28 +115,22 @@ struct ExportLedger: ParsableCommand {
         }
         let clock = LocalClock(timeZone: TimeZone(identifier: zoneCabinet.timeZone) ?? .gmt)
         let start = clock.instant(CivilDate(from)!, secondsOfDay: 0), end = clock.instant(CivilDate(to)!, secondsOfDay: 0)
-        let factor = RoiCommand.emissionFactor(emissionFactor)!   // validate() checked it
         var options = ExportOptions(from: start, to: end, interval: ExportInterval(rawValue: interval)!,
                                     grouping: ExportGrouping(rawValue: by)!, cabinetID: cabinet,
                                     delimiter: UInt8(ascii: delimiter == ";" ? ";" : ","), decimalComma: decimalComma)
-        options.emissionFactor = ExportEmissionFactor(name: factor.name, kgPerKilowattHour: factor.kgCO2ePerKWh, source: factor.source)
         if let (model, text) = try ipmvpModel(store, clock: clock) {
             options.adjustedBaseline = model
             print(text)
         }
 
-        // Signing key: the cabinet's, registered in the ledger on first use.
+        // Signing key: the ledger's key in force, a chained declaration (never created here).
         let keyPath = key ?? ledger + ".key"
-        let signingKey = try CabinetKey.loadOrCreate(at: keyPath)
-        let publicHex = Hex.encode(signingKey.publicKey.rawRepresentation)
-        for c in cabinets where cabinet == nil || c.id == cabinet {
-            if let registered = try store.publicKey(cabinet: c.id) {
-                guard registered == publicHex else {
-                    throw ExportError("\(keyPath) is not the signing key registered for cabinet \(c.id) in \(ledger)")
-                }
-            } else {
-                try store.setPublicKey(cabinet: c.id, hex: publicHex)
-            }
+        guard let inForce = try store.declarationLog().currentKey else {
+            throw ExportError("\(ledger) has no signing key, so the export could not be signed: create one with 'lanterne ledger key create --ledger \(ledger)'")
+        }
+        let signingKey = try SigningKeyFile.load(at: keyPath)
+        guard Hex.encode(signingKey.publicKey.rawRepresentation) == inForce.publicKey else {
+            throw ExportError("\(keyPath) is not the ledger's signing key (\(inForce.fingerprint.text))")
         }
 
         let csvPath = out ?? "\(((ledger as NSString).lastPathComponent as NSString).deletingPathExtension)-\(from)-\(to)-\(interval).csv"
@@ -184,7 +156,7 @@ struct ExportLedger: ParsableCommand {
 
         // Summary: one row per key over the period, then the total, from the rows' own figures.
         let summaryPath = csvPath + ".summary.csv"
-        let summary = ExportSummaryWriter.text(result, options: options, factor: options.emissionFactor)
+        let summary = ExportSummaryWriter.text(result, options: options)
         try Data(summary.utf8).write(to: URL(fileURLWithPath: summaryPath))
 
         let head = try store.chainHeadForExport()
@@ -208,7 +180,7 @@ struct ExportLedger: ParsableCommand {
               + ", coverage \(SimulateCommand.number(t.intervals > 0 ? 100 * Double(t.intervals - t.gapIntervals) / Double(t.intervals) : 0, decimals: 2)) %"
               + " (\(t.estimatedIntervals) estimated, \(t.gapIntervals) gap intervals)")
         print("\(summaryPath): totals per \(by) and overall")
-        print("\(manifestPath): signed by key \(manifest.keyFingerprint) (\(keyPath)), chain head \(head.hash.hex.prefix(16))… of \(head.records) records")
+        print("\(manifestPath): signed by the ledger's \(manifest.keyFingerprint) (\(keyPath)), chain head \(head.hash.hex.prefix(16))… of \(head.records) records")
         if !quiet { Console.stderr("exported in \(SimulateCommand.number(elapsed, decimals: 2)) s\n") }
     }
 }
@@ -220,9 +192,11 @@ struct VerifyExport: ParsableCommand {
         abstract: "Check an exported CSV against its manifest and signature.",
         discussion: """
             Checks the CSV's and the summary's SHA-256 and the row count against FILE.manifest.json, \
-            and the manifest's Ed25519 signature. With --public-key, also that the signer is that \
-            key; with --ledger, that it is the cabinet's registered key and that the chain head \
-            is in the ledger. Exit status: 0 when sound, 1 with the reason otherwise.
+            and the manifest's Ed25519 signature. A signature alone proves only that someone \
+            holding the key in the manifest signed it: pin the signer with --public-key (the key \
+            the municipality holds) or --ledger (the ledger's chained key in force at the export's \
+            chain head, which must still be in the ledger). Prints the signer's fingerprint. Exit \
+            status: 0 when sound, 1 with the reason otherwise.
             """)
 
     @Argument(help: ArgumentHelp("The exported CSV.", valueName: "file"))
@@ -250,7 +224,7 @@ struct VerifyExport: ParsableCommand {
             throw ExportError("no manifest beside it (\(manifestPath))")
         }
         guard let manifest = try? JSONDecoder().decode(ExportManifest.self, from: manifestData),
-              manifest.format == ExportManifest.formatName else {
+              ExportManifest.readableFormats.contains(manifest.format) else {
             throw ExportError("\(manifestPath) is not a Lanterne export manifest")
         }
         guard manifest.signatureIsValid else {
@@ -271,25 +245,34 @@ struct VerifyExport: ParsableCommand {
         guard Hex.encode(Data(SHA256.hash(data: summary))) == manifest.summarySHA256 else {
             throw ExportError("the summary \(summaryPath) was altered (SHA-256 differs from the manifest's)")
         }
-        var lines = ["\(file): sound — \(manifest.rows) rows, \(manifest.periodStartUTC) to \(manifest.periodEndUTC), sha256 matches, signed by key \(manifest.keyFingerprint)"]
+        if let stated = manifest.publicKeyFingerprint, stated != manifest.keyFingerprint.text {
+            throw ExportError("the manifest states fingerprint \(stated), but its public key's is \(manifest.keyFingerprint.text)")
+        }
+        var lines = ["\(file): sound — \(manifest.rows) rows, \(manifest.periodStartUTC) to \(manifest.periodEndUTC), sha256 matches, signed by \(manifest.keyFingerprint)"]
         if let expected = publicKey {
             let hex = (FileManager.default.contents(atPath: expected).map { String(decoding: $0, as: UTF8.self) } ?? expected)
                 .trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-            guard hex == manifest.publicKey else { throw ExportError("signed by key \(manifest.keyFingerprint), not by the expected key") }
+            guard hex == manifest.publicKey else {
+                throw ExportError("signed by \(manifest.keyFingerprint), not by the expected \(KeyFingerprint(hex: hex))")
+            }
             lines.append("  the signer is the expected key")
         }
         if let ledger {
             let store = try LedgerStore.open(path: ledger)
-            let cabinets = try store.cabinets().filter { manifest.cabinet == nil || $0.id == manifest.cabinet }
-            for c in cabinets {
-                guard try store.publicKey(cabinet: c.id) == manifest.publicKey else {
-                    throw ExportError("the signer is not the key registered for cabinet \(c.id) in \(ledger)")
-                }
-            }
             guard let head = ChainHash(hex: manifest.chainHead), try store.containsRecord(hash: head, seq: manifest.chainRecords) else {
                 throw ExportError("the manifest's chain head (record \(manifest.chainRecords)) is not in \(ledger): the ledger was rewritten or truncated since the export")
             }
-            lines.append("  the signer is the cabinet's registered key, and record \(manifest.chainRecords) of \(ledger) is the manifest's chain head")
+            let log = try store.declarationLog()
+            guard let key = log.key(atRecord: manifest.chainRecords) else {
+                throw ExportError("\(ledger) had no signing key at record \(manifest.chainRecords): the export was not signed by the ledger")
+            }
+            guard key.publicKey == manifest.publicKey else {
+                throw ExportError("signed by \(manifest.keyFingerprint), but the ledger's key at record \(manifest.chainRecords) was \(key.fingerprint)")
+            }
+            lines.append("  the signer is the ledger's chained signing key at the export (record \(key.seq)), and record \(manifest.chainRecords) of \(ledger) is the manifest's chain head")
+        }
+        if publicKey == nil && ledger == nil {
+            lines.append("  the signer is NOT pinned: anyone can make a key and sign; compare \(manifest.keyFingerprint.text) with the fingerprint the municipality holds, or give --public-key or --ledger")
         }
         return lines
     }

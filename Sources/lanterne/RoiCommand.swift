@@ -50,7 +50,7 @@ struct RoiCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Measured mode: the ledger holding the cabinet's intervals.", valueName: "path"))
     var ledger: String?
 
-    @Option(help: ArgumentHelp("Measured mode: the cabinet file (its 'investment' section and tariff).", valueName: "file"))
+    @Option(help: ArgumentHelp("Measured mode: the cabinet, by id or by its cabinet file (only its id is used); needed when the ledger holds several.", valueName: "id|file"))
     var cabinet: String?
 
     @Option(help: ArgumentHelp("Measured mode: first day of the period, in the cabinet's time zone.", valueName: "YYYY-MM-DD"))
@@ -69,9 +69,9 @@ struct RoiCommand: ParsableCommand {
     var priceEscalation: Double = 0
 
     @Option(name: .customLong("emission-factor"), parsing: .unconditional,
-            help: ArgumentHelp("fr-ademe (France, ADEME average mix), eu-eea (EU-27, EEA) or a number of kg CO2e per kWh.",
+            help: ArgumentHelp("fr-ademe (France, ADEME average mix; the default from figures), eu-eea (EU-27, EEA) or a number of kg CO2e per kWh; in measured mode the ledger's declared factor unless given.",
                                valueName: "factor"))
-    var emissionFactor: String = "fr-ademe"
+    var emissionFactor: String?
 
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
@@ -82,8 +82,8 @@ struct RoiCommand: ParsableCommand {
 
     func validate() throws {
         if measured {
-            guard ledger != nil, cabinet != nil, let from, let to else {
-                throw ValidationError("measured mode needs --ledger, --cabinet, --from and --to together")
+            guard ledger != nil, let from, let to else {
+                throw ValidationError("measured mode needs --ledger, --from and --to together")
             }
             guard let a = CivilDate(from), let b = CivilDate(to), a < b else {
                 throw ValidationError("--from and --to must be dates YYYY-MM-DD, --to after --from")
@@ -125,9 +125,9 @@ struct RoiCommand: ParsableCommand {
             throw ValidationError("--price-escalation must be a fraction above -1 and at most 1 (0.02 for 2 %), "
                                   + "found \(priceEscalation)")
         }
-        guard Self.emissionFactor(emissionFactor) != nil else {
+        guard Self.emissionFactor(emissionFactor ?? "fr-ademe") != nil else {
             throw ValidationError("--emission-factor must be fr-ademe, eu-eea or a number of kg CO2e per kWh "
-                                  + "(0 or more), found '\(emissionFactor)'")
+                                  + "(0 or more), found '\(emissionFactor ?? "")'")
         }
         do { try figuresCase().validate() } catch { throw ValidationError("\(error)") }
     }
@@ -135,12 +135,12 @@ struct RoiCommand: ParsableCommand {
     func run() throws {
         let report: Report
         do {
-            guard let factor = Self.emissionFactor(emissionFactor) else {
-                throw ValidationError("invalid --emission-factor '\(emissionFactor)'")  // validate() checked it
+            guard let factor = Self.emissionFactor(emissionFactor ?? "fr-ademe") else {
+                throw ValidationError("invalid --emission-factor '\(emissionFactor ?? "")'")  // validate() checked it
             }
             if measured {
-                let (investment, basis) = try measuredCase(factor: factor)
-                report = try Self.report(for: investment, factor: factor, basis: basis)
+                let (investment, basis, declared) = try measuredCase()
+                report = try Self.report(for: investment, factor: emissionFactor == nil ? declared ?? factor : factor, basis: basis)
             } else {
                 report = try Self.report(for: figuresCase(), factor: factor, basis: "from figures")
             }
@@ -161,48 +161,44 @@ struct RoiCommand: ParsableCommand {
                        discountRate: discountRate ?? 0, lifetimeYears: years ?? 1, priceEscalation: priceEscalation)
     }
 
-    /// Measured mode: the ledger's savings over the period, annualised, with the cabinet
-    /// file's investment figures (overridden by any given on the command line).
-    func measuredCase(factor: EmissionFactor) throws -> (InvestmentCase, String) {
-        let loaded = CabinetLoader.load(path: cabinet!)
-        Console.report(loaded.diagnostics)
-        guard let config = loaded.value else { throw ExitCode(1) }
-        guard FileManager.default.fileExists(atPath: ledger!) else {
-            Console.error("no ledger at \(ledger!)")
-            throw ExitCode(1)
+    /// Measured mode: the ledger's savings over the period, annualised, with the investment
+    /// case and tariff the ledger declares (overridden by any figure given on the command line,
+    /// which the basis then says).
+    func measuredCase() throws -> (InvestmentCase, String, EmissionFactor?) {
+        let id = try CabinetChoice.id(cabinet)
+        let store = try openExistingLedger(ledger!)
+        let (analysis, start, end) = try reportingLedgerErrors { () throws -> (LedgerAnalysis, Date, Date) in
+            let site = try LedgerAnalysis.site(in: store, cabinet: id)
+            let clock = LocalClock(timeZone: TimeZone(identifier: site.timeZone) ?? .gmt)
+            let start = clock.instant(CivilDate(from!)!, secondsOfDay: 0), end = clock.instant(CivilDate(to!)!, secondsOfDay: 0)
+            return (try LedgerAnalysis.analyse(store: store, cabinet: site.id, from: start, to: end), start, end)
         }
-        let clock = LocalClock(timeZone: config.site.timeZone)
-        let start = clock.instant(CivilDate(from!)!, secondsOfDay: 0), end = clock.instant(CivilDate(to!)!, secondsOfDay: 0)
-        let analysis: LedgerAnalysis
-        do {
-            let store = try LedgerStore.open(path: ledger!)
-            analysis = try LedgerAnalysis.analyse(store: store, configuration: config, from: start, to: end,
-                                                  emissionFactor: ExportEmissionFactor(name: factor.name, kgPerKilowattHour: factor.kgCO2ePerKWh,
-                                                                                       source: factor.source))
-        } catch let e as ExportError {
-            Console.error(e.description)
-            throw ExitCode(1)
-        } catch let e as LedgerError {
-            Console.error(e.description)
-            throw ExitCode(1)
-        }
-        guard var investment = analysis.investmentCase()
-                ?? (capex != nil && discountRate != nil && years != nil ? figuresCase() : nil) else {
-            Console.error("\(cabinet!) has no 'investment' section (capex, discountRate, years) and the command line does not give them all")
+        guard var investment = try reportingLedgerErrors({ try analysis.investmentCase() })
+                ?? (capex != nil && discountRate != nil && years != nil && priceEurKWh != nil ? figuresCase() : nil) else {
+            Console.error("\(ledger!) declares no investment case and tariff for cabinet \(analysis.cabinetID) (lanterne ledger declare), and the command line does not give --capex, --price-eur-kwh, --discount-rate and --years")
             throw ExitCode(1)
         }
         investment.annualEnergySavingsKWh = analysis.annualisedAvoidedKWh
-        if let c = capex.flatMap(Self.amount) { investment.capex = c }
-        if let p = priceEurKWh.flatMap(Self.amount) { investment.energyPrice = .flat(perKWh: p) }
-        if let r = discountRate { investment.discountRate = r }
-        if let y = years { investment.lifetimeYears = y }
-        if annualMaintenanceSavingsEur != "0", let m = Self.amount(annualMaintenanceSavingsEur) { investment.annualMaintenanceSavings = m }
-        if priceEscalation != 0 { investment.priceEscalation = priceEscalation }
+        var overridden: [String] = []
+        if let c = capex.flatMap(Self.amount) { investment.capex = c; overridden.append("--capex") }
+        if let p = priceEurKWh.flatMap(Self.amount) { investment.energyPrice = .flat(perKWh: p); overridden.append("--price-eur-kwh") }
+        if let r = discountRate { investment.discountRate = r; overridden.append("--discount-rate") }
+        if let y = years { investment.lifetimeYears = y; overridden.append("--years") }
+        if annualMaintenanceSavingsEur != "0", let m = Self.amount(annualMaintenanceSavingsEur) {
+            investment.annualMaintenanceSavings = m
+            overridden.append("--annual-maintenance-savings-eur")
+        }
+        if priceEscalation != 0 { investment.priceEscalation = priceEscalation; overridden.append("--price-escalation") }
         let days = end.timeIntervalSince(start) / 86_400
         if days < 360 {
             Console.stderr("warning: the period is \(Int(days.rounded())) days: savings scaled to a year from it over- or understate the seasons (nights are longer in winter); measure a whole year for a sound figure\n")
         }
-        return (investment, "measured over \(from!) to \(to!) (\(Int(days.rounded())) days, annualised) from \(ledger!)")
+        let basis = "measured over \(from!) to \(to!) (\(Int(days.rounded())) days, annualised) from \(ledger!)"
+            + (overridden.isEmpty ? ", with the investment case and tariff it declares" : "; the ledger's declared figures overridden by \(overridden.joined(separator: ", "))")
+        let declared = analysis.emissionFactors.last.flatMap {
+            try? EmissionFactor(id: "declared", name: $0.name, kgCO2ePerKWh: $0.kgPerKilowattHour, source: $0.source, year: nil)
+        }
+        return (investment, basis, declared)
     }
 
     // MARK: - Computation

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Astronomy
 import Cabinet
+import Crypto
 import Foundation
 import Ledger
 import Lighting
@@ -35,8 +36,11 @@ struct SimulateCommand: ParsableCommand {
             help: ArgumentHelp("Random seed of the simulated sensors and weather, 0 or more (default: the cabinet file's).", valueName: "n"))
     var seed: UInt64?
 
-    @Option(help: ArgumentHelp("Write per-interval records to this SQLite ledger (created if missing).", valueName: "path"))
+    @Option(help: ArgumentHelp("Write per-interval records to this SQLite ledger (created if missing, with its signing key).", valueName: "path"))
     var ledger: String?
+
+    @Option(help: ArgumentHelp("The ledger's signing key file (default: <ledger>.key; written with a new ledger).", valueName: "file"))
+    var key: String?
 
     @Flag(help: "Print one JSON object.")
     var json = false
@@ -71,6 +75,7 @@ struct SimulateCommand: ParsableCommand {
         var rows = 0
         do {
             if let ledger {
+                let isNew = !FileManager.default.fileExists(atPath: ledger)
                 let store: LedgerStore
                 do { store = try LedgerStore.open(path: ledger) } catch {
                     Console.error("\(error)")
@@ -78,10 +83,17 @@ struct SimulateCommand: ParsableCommand {
                 }
                 var recorder: LedgerRecorder
                 do {
+                    let signer = try signingKey(store, ledger: ledger, isNew: isNew, effective: start)
                     recorder = try LedgerRecorder(store: store, configuration: config, from: start, to: end, seed: seed,
-                                                  generator: "lanterne \(LanterneVersion.string)")
+                                                  generator: "lanterne \(LanterneVersion.string)", signer: signer)
                 } catch let overlap as LedgerRecorder.OverlapError {
                     Console.error("\(overlap)")
+                    throw ExitCode(1)
+                } catch let e as LedgerRecorder.ProfileFileError {
+                    Console.error("\(e)")
+                    throw ExitCode(1)
+                } catch let e as ExportError {
+                    Console.error(e.description)
                     throw ExitCode(1)
                 }
                 report = try simulator.run(from: start, to: end, recorder: &recorder, progress: bar.update)
@@ -222,5 +234,26 @@ final class ProgressBar: Sendable {
     func finish() {
         guard enabled, lastPercent.withLock({ $0 >= 0 }) else { return }
         Console.stderr("\r\u{1B}[2K")
+    }
+}
+
+extension SimulateCommand {
+    /// The ledger's signing key. A new ledger gets one now (the key file is written unless it
+    /// exists) and its public half is chained; an existing ledger's key is read when its file is
+    /// there (it signs what the cabinet file changed); a ledger without a key stays without
+    /// one ('lanterne ledger key create' gives it one, explicitly).
+    func signingKey(_ store: LedgerStore, ledger: String, isNew: Bool, effective: Date) throws -> Curve25519.Signing.PrivateKey? {
+        let path = key ?? ledger + ".key"
+        let log = try store.declarationLog()
+        if log.currentKey == nil {
+            guard isNew else { return nil }
+            let (signing, created) = try SigningKeyFile.loadOrCreate(at: path)
+            try store.createSigningKey(signing, effective: effective)
+            if !quiet {
+                Console.stderr("\(ledger): signing key \(KeyFingerprint(hex: Hex.encode(signing.publicKey.rawRepresentation)).text) (\(created ? "written to" : "read from") \(path))\n")
+            }
+            return signing
+        }
+        return FileManager.default.fileExists(atPath: path) ? try SigningKeyFile.load(at: path) : nil
     }
 }

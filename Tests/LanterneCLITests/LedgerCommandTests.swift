@@ -87,10 +87,74 @@ import Testing
         let bad = try CLIRunner.run(["ledger", "verify-export", csv])
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("differs from the manifest's") && bad.stderr.contains("the CSV was altered"))
-        // A key that is not the cabinet's.
+        // A key that is not the ledger's, and a key file that does not exist: refused, no key created.
+        let otherKey = dir.appendingPathComponent("other.key").path
+        try (String(repeating: "ab", count: 32) + "\n").write(toFile: otherKey, atomically: true, encoding: .utf8)
         let other = try CLIRunner.run(["ledger", "export", "--ledger", ledger, "--from", "2026-03-01", "--to", "2026-03-02",
-                                       "--out", dir.appendingPathComponent("x.csv").path, "--key", dir.appendingPathComponent("other.key").path])
-        #expect(other.status == 1 && other.stderr.contains("is not the signing key registered for cabinet montdidier-remparts"))
+                                       "--out", dir.appendingPathComponent("x.csv").path, "--key", otherKey])
+        #expect(other.status == 1 && other.stderr.contains("is not the ledger's signing key ("), "\(other.stderr)")
+        let none = try CLIRunner.run(["ledger", "export", "--ledger", ledger, "--from", "2026-03-01", "--to", "2026-03-02",
+                                      "--out", dir.appendingPathComponent("y.csv").path, "--key", dir.appendingPathComponent("none.key").path])
+        #expect(none.status == 1 && none.stderr.contains("no signing key at"))
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("none.key").path))
+    }
+
+    @Test func signingKeyIsChainedPrintedPinnedAndRotated() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let ledger = dir.appendingPathComponent("m.sqlite").path
+        let sim = try CLIRunner.run(["simulate", "--cabinet", "examples/montdidier.yaml", "--from", "2026-03-01", "--to", "2026-03-03", "--ledger", ledger])
+        #expect(sim.status == 0, "\(sim.stderr)")
+        // Created with the ledger: its fingerprint is said at creation and by verify.
+        let created = try #require(sim.stderr.split(separator: "\n").first { $0.contains("signing key") })
+        let fingerprint = String(try #require(created.split(separator: "key ").last?.split(separator: " (").first))
+        #expect(fingerprint.count == 39)   // 8 groups of 4 hex digits
+        let verify = try CLIRunner.run(["ledger", "verify", "--ledger", ledger])
+        #expect(verify.status == 0 && verify.stdout.contains("signing key \(fingerprint) (since record 1)"), "\(verify.stdout)")
+        let csv = dir.appendingPathComponent("a.csv").path
+        #expect(try CLIRunner.run(["ledger", "export", "--ledger", ledger, "--from", "2026-03-01", "--to", "2026-03-03", "--out", csv, "--quiet"]).status == 0)
+        let manifest = try String(contentsOfFile: csv + ".manifest.json", encoding: .utf8)
+        #expect(manifest.contains("\"publicKeyFingerprint\" : \"\(fingerprint)\"") && manifest.contains("lanterne-export/2"))
+        // Without a pin, verify-export says the signer is not pinned.
+        let unpinned = try CLIRunner.run(["ledger", "verify-export", csv])
+        #expect(unpinned.status == 0 && unpinned.stdout.contains("NOT pinned") && unpinned.stdout.contains(fingerprint))
+        // A second key refuses to be created; a rotation is chained and signed by the old key.
+        let again = try CLIRunner.run(["ledger", "key", "create", "--ledger", ledger, "--key", dir.appendingPathComponent("k2").path])
+        #expect(again.status == 1 && again.stderr.contains("has a signing key already"))
+        let newKey = dir.appendingPathComponent("new.key").path
+        let rotate = try CLIRunner.run(["ledger", "key", "rotate", "--ledger", ledger, "--new-key", newKey])
+        #expect(rotate.status == 0 && rotate.stdout.contains("replaces \(fingerprint)"), "\(rotate.stderr)")
+        let rotated = try CLIRunner.run(["ledger", "verify", "--ledger", ledger])
+        #expect(rotated.status == 0 && rotated.stdout.contains("after 1 rotation") && !rotated.stdout.contains("signing key \(fingerprint)"))
+        // The old export still verifies against the ledger (the key in force at its chain head);
+        // a new export needs the new key.
+        #expect(try CLIRunner.run(["ledger", "verify-export", csv, "--ledger", ledger]).status == 0)
+        let old = try CLIRunner.run(["ledger", "export", "--ledger", ledger, "--from", "2026-03-01", "--to", "2026-03-03",
+                                     "--out", dir.appendingPathComponent("b.csv").path, "--quiet"])
+        #expect(old.status == 1 && old.stderr.contains("is not the ledger's signing key"))
+        #expect(try CLIRunner.run(["ledger", "export", "--ledger", ledger, "--from", "2026-03-01", "--to", "2026-03-03",
+                                   "--out", dir.appendingPathComponent("b.csv").path, "--key", newKey, "--quiet"]).status == 0)
+        let py = try python([CLIRunner.packageRoot.appendingPathComponent("tools/ledger-verify.py").path, "--export", csv, "--ledger", ledger])
+        #expect(py.status == 0 && py.stdout.contains(fingerprint), "\(py.stderr)")
+        // A declaration from a changed cabinet file, signed with the new key.
+        let cabinet = dir.appendingPathComponent("cabinet.yaml")
+        let text = try String(contentsOf: CLIRunner.packageRoot.appendingPathComponent("examples/montdidier.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "pricePerKWh: 0.18", with: "pricePerKWh: 0.25")
+            .replacingOccurrences(of: "../boards/", with: CLIRunner.packageRoot.appendingPathComponent("boards").path + "/")
+            .replacingOccurrences(of: "../profiles/", with: CLIRunner.packageRoot.appendingPathComponent("profiles").path + "/")
+        try text.write(to: cabinet, atomically: true, encoding: .utf8)
+        let unsigned = try CLIRunner.run(["ledger", "declare", "--ledger", ledger, "--cabinet", cabinet.path, "--effective", "2026-03-02"])
+        #expect(unsigned.status == 1 && unsigned.stderr.contains("is not the ledger's signing key"))
+        let declared = try CLIRunner.run(["ledger", "declare", "--ledger", ledger, "--cabinet", cabinet.path, "--effective", "2026-03-02", "--key", newKey])
+        #expect(declared.status == 0 && declared.stdout == "declared tariff 0.25 EUR/kWh, effective 2026-03-01T23:00:00Z\n", "\(declared.stdout)\(declared.stderr)")
+        let list = try CLIRunner.run(["ledger", "declarations", "--ledger", ledger])
+        #expect(list.stdout.contains("tariff 0.18 EUR/kWh") && list.stdout.contains("tariff 0.25 EUR/kWh") && !list.stdout.contains("unsigned"))
+        let day = dir.appendingPathComponent("day.csv").path
+        #expect(try CLIRunner.run(["ledger", "export", "--ledger", ledger, "--from", "2026-03-01", "--to", "2026-03-03", "--interval", "day",
+                                   "--by", "cabinet", "--out", day, "--key", newKey, "--quiet"]).status == 0)
+        let days = try String(contentsOfFile: day, encoding: .utf8).components(separatedBy: "\r\n")
+        #expect(days[1].contains(",0.180000,") && days[2].contains(",0.250000,"))
+        #expect(try python([CLIRunner.packageRoot.appendingPathComponent("tools/ledger-verify.py").path, ledger]).status == 0)
     }
 
     @Test func ipmvpAdjustedBaselineInTheExport() throws {

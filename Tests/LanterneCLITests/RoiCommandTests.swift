@@ -28,7 +28,7 @@ struct RoiCommandTests {
     @Test("The issue's example, computed by the command's function: NPV, IRR, paybacks, SIR, CO2e")
     func issueExampleDirect() throws {
         let command = try RoiCommand.parse(Self.issue)
-        let factor = try #require(RoiCommand.emissionFactor(command.emissionFactor))
+        let factor = try #require(RoiCommand.emissionFactor(command.emissionFactor ?? "fr-ademe"))
         let report = try RoiCommand.report(for: command.figuresCase(), factor: factor, basis: "from figures")
         #expect(report.result.npv == Decimal(string: "124625.87"))
         #expect(abs((report.result.irr ?? .nan) - 0.13886639866120265) < 1e-9)
@@ -71,7 +71,7 @@ struct RoiCommandTests {
     func options() throws {
         let command = try RoiCommand.parse(Self.issue + ["--price-escalation", "0.02", "--annual-maintenance-savings-eur", "1500",
                                                           "--emission-factor", "eu-eea"])
-        let factor = try #require(RoiCommand.emissionFactor(command.emissionFactor))
+        let factor = try #require(RoiCommand.emissionFactor(command.emissionFactor ?? "fr-ademe"))
         let report = try RoiCommand.report(for: command.figuresCase(), factor: factor, basis: "from figures")
         #expect(abs(RoiCommand.double(report.result.npv) - 190035.18899788545) <= 0.005)
         #expect(abs((report.result.irr ?? .nan) - 0.1711035771023759) < 1e-9)

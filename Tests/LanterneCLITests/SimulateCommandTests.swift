@@ -34,10 +34,12 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         let o = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let rows = try #require((o["ledger"] as? [String: Any])?["rows"] as? Int)
-        let counts = try sqlite(ledger, "SELECT count(*) FROM circuit_interval; SELECT count(*) FROM production_interval; SELECT count(*) FROM meter_reading; SELECT count(*) FROM event")
+        let counts = try sqlite(ledger, "SELECT count(*) FROM circuit_interval; SELECT count(*) FROM production_interval; SELECT count(*) FROM meter_reading; SELECT count(*) FROM event; SELECT count(*) FROM declaration WHERE kind != 'signing-key'")
         // 7 days × 96 quarter-hours × 3 circuits, 1 inverter, 1 meter; events: run, profile, switchings.
         #expect(counts.prefix(3) == ["\(7 * 96 * 3)", "\(7 * 96)", "\(7 * 96)"])
-        #expect(rows == 7 * 96 * 5 + Int(counts[3])!)
+        // Declarations: the site, 3 circuits, tariff, investment, emission factor.
+        #expect(counts[4] == "7")
+        #expect(rows == 7 * 96 * 5 + Int(counts[3])! + 7)
         #expect(Int(counts[3])! > 2 + 7 * 3 * 2)   // several plan steps per circuit per night
         let sums = try sqlite(ledger, "SELECT SUM(energy_wh) FROM circuit_interval; SELECT SUM(energy_wh) FROM production_interval; SELECT max(register_wh) FROM meter_reading;")
         let lighting = try #require(o["lightingKWh"] as? Double), pv = try #require(o["pvKWh"] as? Double)

@@ -32,7 +32,7 @@ import Testing
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let ledger = try LedgerStore.open(path: dir.file("ledger.sqlite"))
-        try ledger.register(cabinet: Self.cabinet)
+        try ledger.declare(site: Self.cabinet)
         let written = Self.hourly("C1", hours: 0..<14)
         try ledger.append(circuits: written + Self.hourly("C2", hours: 0..<14),
                           production: Self.production(hours: 0..<3))
@@ -45,15 +45,15 @@ import Testing
         try ledger.setMeta("montdidier-2026", forKey: "simulation")
         #expect(try ledger.meta("simulation") == "montdidier-2026")
         #expect(try ledger.meta("absent") == nil)
-        #expect(try ledger.schemaVersion() == 2)
+        #expect(try ledger.schemaVersion() == 3)
     }
 
     @Test func totalsAreExactAndPartitionByStart() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let ledger = try LedgerStore.open(path: dir.file("ledger.sqlite"))
-        try ledger.register(cabinet: Self.cabinet)
-        try ledger.register(cabinet: CabinetRecord(id: "MTD-02", name: "Place", latitude: 49.6,
+        try ledger.declare(site: Self.cabinet)
+        try ledger.declare(site: CabinetRecord(id: "MTD-02", name: "Place", latitude: 49.6,
                                                    longitude: 2.6, timeZone: "Europe/Paris"))
         try ledger.append(circuits: Self.hourly("C1", hours: 0..<48, wh: 1_001)
                           + Self.hourly("C1", hours: 0..<48, wh: 7, cabinet: "MTD-02"),
@@ -80,7 +80,7 @@ import Testing
         defer { dir.remove() }
         let path = dir.file("ledger.sqlite")
         let ledger = try LedgerStore.open(path: path)
-        try ledger.register(cabinet: Self.cabinet)
+        try ledger.declare(site: Self.cabinet)
         try ledger.append(circuits: Self.hourly("C1", hours: 0..<2))
         let error = #expect(throws: LedgerError.self) {
             try ledger.append(circuits: Self.hourly("C2", hours: 0..<5) + Self.hourly("C1", hours: 1..<2))
@@ -101,9 +101,9 @@ import Testing
         let ledger = try LedgerStore.open(path: path)
         let unknown = #expect(throws: LedgerError.self) { try ledger.append(circuits: Self.hourly("C1", hours: 0..<1)) }
         #expect(unknown == .unknownCabinet(path: path, cabinetID: "MTD-01"))
-        #expect(unknown?.description == "\(path) has no cabinet \"MTD-01\"; register the cabinet before appending its intervals")
+        #expect(unknown?.description == "\(path) has no cabinet \"MTD-01\"; declare its site before appending its intervals or declarations")
 
-        try ledger.register(cabinet: Self.cabinet)
+        try ledger.declare(site: Self.cabinet)
         var backwards = Self.hourly("C1", hours: 0..<1)[0]
         backwards.end = backwards.start
         let invalid = #expect(throws: LedgerError.self) { try ledger.append(circuits: [backwards]) }
@@ -112,7 +112,7 @@ import Testing
         overBurnt.burningSeconds = 3601
         #expect(throws: LedgerError.self) { try ledger.append(circuits: [overBurnt]) }
         #expect(throws: LedgerError.self) {
-            try ledger.register(cabinet: CabinetRecord(id: "X", name: "x", latitude: 91, longitude: 0, timeZone: "UTC"))
+            try ledger.declare(site: CabinetRecord(id: "X", name: "x", latitude: 91, longitude: 0, timeZone: "UTC"))
         }
         let reserved = #expect(throws: LedgerError.self) { try ledger.setMeta("9", forKey: "schema_version") }
         #expect(reserved?.description.contains("managed by the ledger itself") == true)
@@ -124,9 +124,9 @@ import Testing
         let path = dir.file("ledger.sqlite")
         do {
             let ledger = try LedgerStore.open(path: path)
-            try ledger.register(cabinet: Self.cabinet)
+            try ledger.declare(site: Self.cabinet)
             try ledger.append(circuits: Self.hourly("C1", hours: 0..<3))
-            #expect(try ledger.appliedMigrations() == ["v1", "v2"])
+            #expect(try ledger.appliedMigrations() == ["v1", "v2", "v3"])
             // A second process or task may open the ledger while it is in use (WAL files present).
             let reader = try LedgerStore.open(path: path)
             #expect(try reader.totals(from: .distantPast, to: .distantFuture).lighting == Energy(wattHours: 3 * 1_250))
@@ -134,14 +134,14 @@ import Testing
             try ledger.close()
         }
         let again = try LedgerStore.open(path: path)
-        #expect(try again.appliedMigrations() == ["v1", "v2"])
-        #expect(try again.schemaVersion() == 2)
+        #expect(try again.appliedMigrations() == ["v1", "v2", "v3"])
+        #expect(try again.schemaVersion() == 3)
         #expect(try again.totals(from: .distantPast, to: .distantFuture).lighting == Energy(wattHours: 3 * 1_250))
         try again.close()
         // Had a migration run again, its CREATE TABLE would have failed or emptied the tables.
         let dbQueue = try DatabaseQueue(path: path)
         let migrations = try dbQueue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations") }
-        #expect(migrations == 2)
+        #expect(migrations == 3)
         let appID = try dbQueue.read { db in try Int32.fetchOne(db, sql: "PRAGMA application_id") }
         #expect(appID == 0x4C4E_544E)
         let journal = try dbQueue.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
@@ -159,8 +159,8 @@ import Testing
         }
         try dbQueue.close()
         let error = #expect(throws: LedgerError.self) { try LedgerStore.open(path: path) }
-        #expect(error == .schemaTooNew(path: path, found: 5, supported: 2))
-        #expect(error?.description == "\(path) has schema version 5; this lanterne understands up to 2")
+        #expect(error == .schemaTooNew(path: path, found: 5, supported: 3))
+        #expect(error?.description == "\(path) has schema version 5; this lanterne understands up to 3")
         let version = try DatabaseQueue(path: path).read { db in
             try String.fetchOne(db, sql: "SELECT value FROM ledger_meta WHERE key = 'schema_version'")
         }
@@ -201,7 +201,7 @@ import Testing
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let ledger = try LedgerStore.open(path: dir.file("ledger.sqlite"))
-        try ledger.register(cabinet: Self.cabinet)
+        try ledger.declare(site: Self.cabinet)
         // 20 circuits × 10,000 quarter-hours = 200,000 rows, appended in daily batches of 1,920.
         let quarter: TimeInterval = 900
         var rows: [CircuitInterval] = []

@@ -18,12 +18,20 @@ func writeLedger(at path: String) throws -> Int {
     try? FileManager.default.removeItem(atPath: path)
     for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     let store = try LedgerStore.open(path: path)
-    try store.register(cabinet: CabinetRecord(id: "bench", name: "Benchmark", latitude: 49.648, longitude: 2.570, timeZone: "Europe/Paris"))
-    try store.register(circuits: (0..<circuits).map {
-        CircuitRecord(cabinetID: "bench", circuitID: String(format: "c%02d", $0), name: "Circuit \($0)", luminaires: 20,
-                      ratedWatts: 800, legacyWatts: 2_320, areaSquareMetres: 3_000)
-    })
-    try store.setTariff(cabinet: "bench", currency: "EUR", pricePerKilowattHour: Decimal(string: "0.18")!)
+    let since = Date(timeIntervalSince1970: 0)
+    let factor = EmissionFactorDeclaration(id: "fr-ademe", name: "ADEME", kgPerKilowattHour: 0.052, source: "ADEME")
+    try store.declare([
+        Declaration(cabinetID: "bench", effective: since,
+                    content: .site(CabinetRecord(id: "bench", name: "Benchmark", latitude: 49.648, longitude: 2.570, timeZone: "Europe/Paris"))),
+    ] + (0..<circuits).map {
+        Declaration(cabinetID: "bench", effective: since,
+                    content: .circuit(CircuitRecord(cabinetID: "bench", circuitID: String(format: "c%02d", $0), name: "Circuit \($0)",
+                                                    luminaires: 20, ratedWatts: 800, legacyWatts: 2_320, areaSquareMetres: 3_000)))
+    } + [
+        Declaration(cabinetID: "bench", effective: since,
+                    content: .tariff(TariffDeclaration(currency: "EUR", pricePerKilowattHour: Decimal(string: "0.18")!))),
+        Declaration(cabinetID: "bench", effective: since, content: .emissionFactor(factor)),
+    ])
     let ids = (0..<circuits).map { String(format: "c%02d", $0) }
     var rows = 0
     for day in 0..<365 {
@@ -66,9 +74,7 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.startMeasurement()
         _ = FileManager.default.createFile(atPath: out, contents: nil)
         let handle = FileHandle(forWritingAtPath: out)!
-        let result = try store.export(ExportOptions(from: yearStart, to: yearStart.addingTimeInterval(365 * 86_400),
-                                                    emissionFactor: ExportEmissionFactor(name: "ADEME", kgPerKilowattHour: 0.052, source: "ADEME")),
-                                      to: handle)
+        let result = try store.export(ExportOptions(from: yearStart, to: yearStart.addingTimeInterval(365 * 86_400)), to: handle)
         try handle.close()
         benchmark.stopMeasurement()
         precondition(result.rows == circuits * quarters, "expected \(circuits * quarters) rows, got \(result.rows)")

@@ -1,6 +1,7 @@
 import Astronomy
 import Foundation
 import HAL
+import Ledger
 import Lighting
 
 /// A PV array and the inverter that measures it.
@@ -65,6 +66,9 @@ public struct CabinetConfiguration: Sendable {
     public var pvArrays: [PVArraySpec]
     public var tariff: Tariff?
     public var investment: Investment?
+    /// The emission factor avoided CO2e is computed with (`emissionFactor:`; France's ADEME
+    /// average mix when the file names none).
+    public var emissionFactor: EmissionFactor = .franceADEME
     public var simulation: SimulationSettings
     /// Length of a ledger interval, in seconds.
     public var intervalSeconds: Int
@@ -72,4 +76,34 @@ public struct CabinetConfiguration: Sendable {
     public var cabinetPath: String, boardPath: String, profilePath: String
 
     public var site: Site { installation.site }
+}
+
+extension CabinetConfiguration {
+    /// What the ledger must hold about this cabinet for its figures, as declarations taking
+    /// effect at `effective`: the site, each circuit (luminaires, rated and legacy watts, area),
+    /// the tariff and investment when the file has them, and the emission factor.
+    public func declarations(effective: Date) -> [Declaration] {
+        let id = site.id
+        var contents: [DeclarationContent] = [
+            .site(CabinetRecord(id: id, name: site.name, latitude: site.coordinate.latitude, longitude: site.coordinate.longitude,
+                                timeZone: site.timeZone.identifier)),
+        ]
+        contents += installation.circuits.map { c in
+            .circuit(CircuitRecord(cabinetID: id, circuitID: c.id, name: c.name, luminaires: c.luminaireCount,
+                                   ratedWatts: c.model.ratedPower.value * Double(c.luminaireCount),
+                                   legacyWatts: c.legacyPower.value * Double(c.luminaireCount), areaSquareMetres: areas[c.id]))
+        }
+        if let tariff {
+            contents.append(.tariff(TariffDeclaration(currency: tariff.currency, pricePerKilowattHour: tariff.pricePerKilowattHour)))
+        }
+        if let i = investment {
+            contents.append(.investment(InvestmentDeclaration(
+                capex: i.capex, currency: tariff?.currency ?? "EUR", discountRate: i.discountRate, years: i.years,
+                annualMaintenanceSavings: i.annualMaintenanceSavings, priceEscalation: i.priceEscalation)))
+        }
+        contents.append(.emissionFactor(EmissionFactorDeclaration(id: emissionFactor.id, name: emissionFactor.name,
+                                                                  kgPerKilowattHour: emissionFactor.kgCO2ePerKWh,
+                                                                  source: emissionFactor.source)))
+        return contents.map { Declaration(cabinetID: id, effective: effective, content: $0) }
+    }
 }

@@ -1,6 +1,7 @@
 import Astronomy
 import Foundation
 import HAL
+import Ledger
 import Lighting
 
 /// Loads a cabinet file and the board and profile it names, checks them against each other,
@@ -28,7 +29,7 @@ public enum CabinetLoader {
         let r = SourceReader(file: file)
         guard let root = r.parse(text), r.expect(.cabinet, root),
               let m = r.mapping(root, allowed: ["cabinet", "name", "site", "board", "profile", "luminaires", "circuits",
-                                                "pv", "tariff", "investment", "simulation", "ledger", "sources"],
+                                                "pv", "tariff", "investment", "emissionFactor", "simulation", "ledger", "sources"],
                                 required: ["cabinet", "site", "board", "luminaires", "circuits"]) else {
             return Loaded(value: nil, diagnostics: r.diagnostics)
         }
@@ -141,8 +142,10 @@ public enum CabinetLoader {
         }
         var tariff: Tariff?
         if let n = m["tariff"], let tm = r.mapping(n, allowed: ["currency", "pricePerKWh"], required: ["currency", "pricePerKWh"]) {
-            if let c = tm["currency"].flatMap(r.string), let pn = tm["pricePerKWh"], let text = pn.scalarText {
-                if let price = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), price >= 0, price < 100 {
+            if let cn = tm["currency"], let c = r.string(cn), let pn = tm["pricePerKWh"], let text = pn.scalarText {
+                if !LedgerStore.isCurrencyCode(c) {
+                    r.error("'\(cn.path)' must be an ISO 4217 currency code such as EUR, found '\(c)'", at: cn)
+                } else if let price = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), price >= 0, price < 100 {
                     tariff = Tariff(currency: c, pricePerKilowattHour: price)
                 } else { r.error("'\(pn.path)' must be a price per kWh such as 0.18, found '\(text)'", at: pn) }
             }
@@ -165,6 +168,19 @@ public enum CabinetLoader {
             if let capex, let rate, let years {
                 investment = Investment(capex: capex, discountRate: rate, years: years, annualMaintenanceSavings: maintenance,
                                         priceEscalation: escalation)
+            }
+        }
+        var emissionFactor = EmissionFactor.franceADEME
+        if let n = m["emissionFactor"] {
+            if let id = n.scalarText {
+                if let preset = EmissionFactor.preset(id) { emissionFactor = preset } else {
+                    r.error("'\(n.path)' must be \(EmissionFactor.presets.map(\.id).joined(separator: ", ")) or a mapping with name, kgPerKWh and source; found '\(id)'", at: n)
+                }
+            } else if let fm = r.mapping(n, allowed: ["name", "kgPerKWh", "source"], required: ["name", "kgPerKWh", "source"]),
+                      let name = fm["name"].flatMap(r.string), let kg = fm["kgPerKWh"].flatMap({ r.double($0, in: 0...5, unit: "kg/kWh") }),
+                      let source = fm["source"].flatMap(r.string),
+                      let factor = try? EmissionFactor(id: "custom", name: name, kgCO2ePerKWh: kg, source: source, year: nil) {
+                emissionFactor = factor
             }
         }
         var sim = SimulationSettings.default
@@ -197,6 +213,7 @@ public enum CabinetLoader {
                                           cabinetPath: file, boardPath: boardPath, profilePath: profilePath)
         config.areas = areas
         config.investment = investment
+        config.emissionFactor = emissionFactor
         return Loaded(value: config, diagnostics: d)
     }
 

@@ -22,31 +22,32 @@ public struct LedgerRecorder: SimulationRecorder {
     /// Rows written so far (measurements and events).
     public private(set) var rows = 0
 
-    /// Registers the cabinet, refuses a period the ledger already covers for it, and logs the
-    /// run and the profile's activation.
+    /// Refuses a period the ledger already covers for the cabinet, declares what changed in the
+    /// cabinet file (site, circuits, tariff, investment, emission factor) effective at `from`,
+    /// and logs the run and the profile's activation with the profile file's SHA-256.
     ///
+    /// - Parameter signer: the ledger's signing key, needed when the ledger has one and the
+    ///   cabinet file changed what is declared.
     /// - Throws: `LedgerError`s from the store; ``OverlapError`` when the ledger already holds
-    ///   this cabinet's intervals after `from`.
+    ///   this cabinet's intervals after `from`; ``ProfileFileError`` when the profile file
+    ///   cannot be read (its hash would be a lie).
     public init(store: LedgerStore, configuration: CabinetConfiguration, from: Date, to: Date, seed: UInt64,
-                generator: String) throws {
+                generator: String, signer: Curve25519.Signing.PrivateKey? = nil) throws {
         self.store = store
         let site = configuration.site
         cabinetID = site.id
-        try store.register(cabinet: CabinetRecord(id: site.id, name: site.name, latitude: site.coordinate.latitude,
-                                                  longitude: site.coordinate.longitude, timeZone: site.timeZone.identifier))
-        try store.register(circuits: configuration.installation.circuits.map { c in
-            CircuitRecord(cabinetID: site.id, circuitID: c.id, name: c.name, luminaires: c.luminaireCount,
-                          ratedWatts: c.model.ratedPower.value * Double(c.luminaireCount),
-                          legacyWatts: c.legacyPower.value * Double(c.luminaireCount), areaSquareMetres: configuration.areas[c.id])
-        })
-        if let tariff = configuration.tariff {
-            try store.setTariff(cabinet: site.id, currency: tariff.currency, pricePerKilowattHour: tariff.pricePerKilowattHour)
-        }
         if let last = try store.lastIntervalEnd(cabinet: site.id), last > from {
             throw OverlapError(path: store.path, cabinetID: site.id, lastEnd: last, from: from)
         }
+        let profileText: Data
+        do {
+            profileText = try Data(contentsOf: URL(fileURLWithPath: configuration.profilePath))
+        } catch {
+            throw ProfileFileError(path: configuration.profilePath, reason: FileProblem.describe(error, path: configuration.profilePath))
+        }
+        let declared = try store.declareChanges(configuration.declarations(effective: from), signer: signer)
+        rows += declared.count
         register = try configuration.board.meters.first.map { try store.lastRegister(cabinet: site.id, meter: $0.id) ?? 0 } ?? 0
-        let profileText = (try? Data(contentsOf: URL(fileURLWithPath: configuration.profilePath))) ?? Data()
         let digest = SHA256.hash(data: profileText).map { String(format: "%02x", $0) }.joined()
         let events = [
             LedgerEvent(cabinetID: cabinetID, at: from, kind: .ledger, subject: "simulation",
@@ -56,6 +57,12 @@ public struct LedgerRecorder: SimulationRecorder {
         ]
         try store.append(LedgerBatch(events: events))
         rows += events.count
+    }
+
+    /// The profile file cannot be read, so its activation cannot be recorded with its hash.
+    public struct ProfileFileError: Error, CustomStringConvertible {
+        public var path: String, reason: String
+        public var description: String { "cannot record the activation of profile \(path): \(reason)" }
     }
 
     /// The ledger already covers part of the period asked for.

@@ -12,6 +12,8 @@ import Foundation
 /// Measurement fields: seq, cabinet_id, kind, channel_id, start_unix, end_unix, energy_wh,
 /// source, burning_seconds, mean_level_tenths, register_wh.
 /// Event fields: seq, cabinet_id, at_unix, kind, subject, detail.
+/// Declaration fields (tag `D`): seq, cabinet_id, effective_unix, kind, subject, body,
+/// signature.
 ///
 /// The hash of record n is SHA-256(hash of record n−1 ‖ encoding of record n), with 32 zero
 /// bytes before the first record. docs/LEDGER.md states the same, and tools/ledger-verify.py
@@ -54,6 +56,37 @@ struct CanonicalRecord {
 
     static let measurementTag = UInt8(ascii: "M")
     static let eventTag = UInt8(ascii: "E")
+    static let declarationTag = UInt8(ascii: "D")
+
+    /// What a declaration's signature covers: the previous record's hash, then the
+    /// declaration's encoding without its signature field (tag `D`, seq, cabinet_id,
+    /// effective_unix, kind, subject, body). Binding the previous hash ties the signature to
+    /// the declaration's place in this ledger's chain: it cannot be replayed elsewhere.
+    static func declarationSignedBytes(after previous: ChainHash, seq: Int64, cabinet: String, effective: Int64, kind: String,
+                                       subject: String, body: String) -> [UInt8] {
+        previous.bytes + unsignedDeclaration(seq: seq, cabinet: cabinet, effective: effective, kind: kind, subject: subject, body: body).bytes
+    }
+
+    /// The encoding of a declaration row: the fields above, then the signature (128 hex
+    /// digits) or NULL.
+    static func declaration(seq: Int64, cabinet: String, effective: Int64, kind: String, subject: String, body: String,
+                            signature: String?) -> CanonicalRecord {
+        var r = unsignedDeclaration(seq: seq, cabinet: cabinet, effective: effective, kind: kind, subject: subject, body: body)
+        if let signature { r.text(signature) } else { r.null() }
+        return r
+    }
+
+    private static func unsignedDeclaration(seq: Int64, cabinet: String, effective: Int64, kind: String, subject: String,
+                                            body: String) -> CanonicalRecord {
+        var r = CanonicalRecord(tag: declarationTag)
+        r.integer(seq)
+        r.text(cabinet)
+        r.integer(effective)
+        r.text(kind)
+        r.text(subject)
+        r.text(body)
+        return r
+    }
 
     /// Appends a measurement's fields (after `reset(tag: measurementTag)`).
     mutating func appendMeasurement(seq: Int64, cabinet: String, kind: String, channel: String, start: Int64, end: Int64,

@@ -9,6 +9,12 @@ public struct ChainVerification: Sendable {
     public var records: Int64
     public var measurements: Int64
     public var events: Int64
+    public var declarations: Int64 = 0
+    /// The ledger's signing keys, oldest first (the last signs now), when the chain is sound
+    /// and its declarations pass their checks.
+    public var keys: [DeclarationLog.KeyEpoch] = []
+    /// Declarations written before the ledger had a signing key (unsigned).
+    public var unsignedDeclarations = 0
     /// The hash of the last record checked: the chain head when the chain is sound.
     public var head: ChainHash
     /// The first problem found, if any; checking stops there.
@@ -28,6 +34,9 @@ public struct ChainProblem: Sendable, Hashable, CustomStringConvertible {
         case duplicate
         /// A record cannot be read as a ledger record.
         case unreadable(String)
+        /// A declaration's signature is missing or invalid, or a key rotation is not signed by
+        /// the key it replaces.
+        case badDeclaration(String)
     }
     public var kind: Kind
     /// The position in the chain.
@@ -46,6 +55,8 @@ public struct ChainProblem: Sendable, Hashable, CustomStringConvertible {
             return "record \(seq) appears twice (\(record)): records were inserted or copied"
         case .unreadable(let why):
             return "record \(seq) (\(record)) cannot be read: \(why)"
+        case .badDeclaration(let why):
+            return "record \(seq): \(why)"
         }
     }
 }
@@ -57,36 +68,56 @@ extension LedgerStore {
     /// - Returns: the verification; a broken chain is a result (with `problem`), not an error.
     /// - Throws: ``LedgerError/readFailed(path:reason:)`` when SQLite fails.
     public func verifyChain(progress: @Sendable (Int64, Int64) -> Void = { _, _ in }) throws(LedgerError) -> ChainVerification {
-        try read { db in try ChainWalker(db: db).walk(progress: progress) }
+        let path = self.path
+        return try read { db in
+            var result = try ChainWalker(db: db).walk(progress: progress)
+            guard result.isSound else { return result }
+            do {
+                let log = try DeclarationLog.load(db, path: path)
+                result.keys = log.keys
+                result.unsignedDeclarations = log.unsignedCount
+            } catch LedgerError.invalidDeclaration(_, let seq, let reason) {
+                result.problem = ChainProblem(kind: .badDeclaration(reason), seq: seq, record: "")
+            }
+            return result
+        }
     }
 }
 
-/// Merges the measurement and event tables in seq order and recomputes the chain, reading
+/// Merges the measurement, event and declaration tables in seq order and recomputes the chain, reading
 /// columns straight from SQLite (no per-row allocation beyond the hash input buffer).
 struct ChainWalker {
     let db: Database
 
     func walk(progress: (Int64, Int64) -> Void) throws -> ChainVerification {
-        let total = try Int64.fetchOne(db, sql: "SELECT (SELECT count(*) FROM measurement) + (SELECT count(*) FROM event)") ?? 0
+        let total = try Int64.fetchOne(db, sql: """
+            SELECT (SELECT count(*) FROM measurement) + (SELECT count(*) FROM event) + (SELECT count(*) FROM declaration)
+            """) ?? 0
         let m = try RawStatement(db, """
             SELECT seq, cabinet_id, kind, channel_id, start_unix, end_unix, energy_wh, source,
                    burning_seconds, mean_level_tenths, register_wh, hash FROM measurement ORDER BY seq
             """)
         let e = try RawStatement(db, "SELECT seq, cabinet_id, at_unix, kind, subject, detail, hash FROM event ORDER BY seq")
+        let d = try RawStatement(db, """
+            SELECT seq, cabinet_id, effective_unix, kind, subject, body, signature, hash FROM declaration ORDER BY seq
+            """)
+        // The three tables, each read in seq order and merged.
+        let tables = [m, e, d]
+        let hashColumns: [Int32] = [11, 6, 7]
+        var pending = try tables.map { try $0.step() }
         var result = ChainVerification(records: 0, measurements: 0, events: 0, head: .genesis, problem: nil)
-        var mRow = try m.step(), eRow = try e.step()
         var previous = ChainHash.genesis
         var expected: Int64 = 1
         var record = CanonicalRecord(tag: 0)
-        while mRow || eRow {
-            let mSeq = mRow ? m.int(0) : Int64.max, eSeq = eRow ? e.int(0) : Int64.max
-            let fromMeasurement = mSeq <= eSeq
-            let seq = min(mSeq, eSeq)
-            let statement = fromMeasurement ? m : e
-            func describe() -> String {
-                fromMeasurement ? Self.describeMeasurement(m) : Self.describeEvent(e)
+        while pending.contains(true) {
+            var source = -1, seq = Int64.max, duplicate = false
+            for i in 0..<3 where pending[i] {
+                let s = tables[i].int(0)
+                if s < seq { seq = s; source = i; duplicate = false } else if s == seq { duplicate = true }
             }
-            if mSeq == eSeq {
+            let statement = tables[source]
+            func describe() -> String { Self.describe(statement, table: source) }
+            if duplicate {
                 result.problem = ChainProblem(kind: .duplicate, seq: seq, record: describe())
                 return result
             }
@@ -95,35 +126,58 @@ struct ChainWalker {
                                               seq: seq, record: describe())
                 return result
             }
-            if fromMeasurement {
+            switch source {
+            case 0:
                 record.reset(tag: CanonicalRecord.measurementTag)
                 record.integer(m.int(0))
                 for column: Int32 in [1, 2, 3] { record.text(bytes: m.textPointer(column), count: m.byteCount(column)) }
                 for column: Int32 in [4, 5, 6] { record.integer(m.int(column)) }
                 record.text(bytes: m.textPointer(7), count: m.byteCount(7))
                 for column: Int32 in [8, 9, 10] { record.integer(m.isNull(column) ? nil : m.int(column)) }
-            } else {
+            case 1:
                 record.reset(tag: CanonicalRecord.eventTag)
                 record.integer(e.int(0))
                 record.text(bytes: e.textPointer(1), count: e.byteCount(1))
                 record.integer(e.int(2))
                 for column: Int32 in [3, 4, 5] { record.text(bytes: e.textPointer(column), count: e.byteCount(column)) }
+            default:
+                record.reset(tag: CanonicalRecord.declarationTag)
+                record.integer(d.int(0))
+                record.text(bytes: d.textPointer(1), count: d.byteCount(1))
+                record.integer(d.int(2))
+                for column: Int32 in [3, 4, 5] { record.text(bytes: d.textPointer(column), count: d.byteCount(column)) }
+                if d.isNull(6) { record.null() } else { record.text(bytes: d.textPointer(6), count: d.byteCount(6)) }
             }
             let computed = record.chained(after: previous)
-            let hashColumn: Int32 = fromMeasurement ? 11 : 6
-            guard statement.blobEquals(hashColumn, computed.bytes) else {
+            guard statement.blobEquals(hashColumns[source], computed.bytes) else {
                 result.problem = ChainProblem(kind: .altered, seq: seq, record: describe())
                 return result
             }
             previous = computed
             result.head = computed
             result.records += 1
-            if fromMeasurement { result.measurements += 1; mRow = try m.step() } else { result.events += 1; eRow = try e.step() }
+            switch source {
+            case 0: result.measurements += 1
+            case 1: result.events += 1
+            default: result.declarations += 1
+            }
+            pending[source] = try statement.step()
             expected += 1
             if result.records & 0xFFFF == 0 { progress(result.records, total) }
         }
         progress(result.records, total)
         return result
+    }
+
+    static func describe(_ statement: RawStatement, table: Int) -> String {
+        switch table {
+        case 0: return describeMeasurement(statement)
+        case 1: return describeEvent(statement)
+        default:
+            let subject = statement.string(4), cabinet = statement.string(1)
+            return "\(statement.string(3)) declaration\(subject.isEmpty ? "" : " \(subject)")"
+                + (cabinet.isEmpty ? "" : " of cabinet \(cabinet)") + ", effective \(LedgerStore.iso(statement.int(2)))"
+        }
     }
 
     static func describeMeasurement(_ m: RawStatement) -> String {
@@ -206,8 +260,9 @@ extension LedgerStore {
     public func containsRecord(hash: ChainHash, seq: Int64) throws(LedgerError) -> Bool {
         try read { db in
             let stored = try Data.fetchOne(db, sql: """
-                SELECT hash FROM measurement WHERE seq = ? UNION ALL SELECT hash FROM event WHERE seq = ?
-                """, arguments: [seq, seq])
+                SELECT hash FROM measurement WHERE seq = ?1 UNION ALL SELECT hash FROM event WHERE seq = ?1
+                UNION ALL SELECT hash FROM declaration WHERE seq = ?1
+                """, arguments: [seq])
             return stored == hash.data
         }
     }

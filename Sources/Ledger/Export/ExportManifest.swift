@@ -7,7 +7,10 @@ import Foundation
 /// The signature covers `signedText`: the manifest's fields, one `key=value` per line in a fixed
 /// order (docs/LEDGER.md), so a verifier needs no JSON canonicalisation.
 public struct ExportManifest: Codable, Sendable, Hashable {
-    public static let formatName = "lanterne-export/1"
+    /// The format this build writes. `/2` adds the signer's fingerprint to the signed text;
+    /// `/1` manifests (no fingerprint) are still verified.
+    public static let formatName = "lanterne-export/2"
+    public static let readableFormats: Set<String> = ["lanterne-export/1", formatName]
 
     public var format: String = ExportManifest.formatName
     /// The CSV's file name (no directory).
@@ -31,8 +34,11 @@ public struct ExportManifest: Codable, Sendable, Hashable {
     public var summarySHA256: String
     public var generator: String
     public var createdAtUTC: String
-    /// Ed25519 public key, 64 hex digits.
+    /// Ed25519 public key, 64 hex digits: the ledger's signing key in force at export time.
     public var publicKey: String
+    /// ``KeyFingerprint`` of `publicKey` (format /2), for a person to compare with the one the
+    /// municipality holds.
+    public var publicKeyFingerprint: String?
     /// Ed25519 signature of `signedText`, 128 hex digits.
     public var signature: String = ""
 
@@ -71,12 +77,13 @@ public struct ExportManifest: Codable, Sendable, Hashable {
             "decimalComma=\(decimalComma)", "ledgerFile=\(ledgerFile)", "chainHead=\(chainHead)", "chainRecords=\(chainRecords)",
             "summaryFile=\(summaryFile)", "summarySHA256=\(summarySHA256)", "generator=\(generator)",
             "createdAtUTC=\(createdAtUTC)", "publicKey=\(publicKey)",
-        ].joined(separator: "\n") + "\n"
+        ].joined(separator: "\n") + "\n" + (format == "lanterne-export/1" ? "" : "publicKeyFingerprint=\(publicKeyFingerprint ?? "")\n")
     }
 
     /// Signs with `key` (sets `publicKey` and `signature`).
     public mutating func sign(with key: Curve25519.Signing.PrivateKey) throws {
         publicKey = Hex.encode(key.publicKey.rawRepresentation)
+        publicKeyFingerprint = KeyFingerprint(hex: publicKey).text
         signature = Hex.encode(try key.signature(for: Data(signedText.utf8)))
     }
 
@@ -87,11 +94,8 @@ public struct ExportManifest: Codable, Sendable, Hashable {
         return key.isValidSignature(signatureBytes, for: Data(signedText.utf8))
     }
 
-    /// SHA-256 of the public key, first 16 hex digits: a short name for the key.
-    public var keyFingerprint: String {
-        guard let bytes = Hex.decode(publicKey) else { return "?" }
-        return String(Hex.encode(Data(SHA256.hash(data: bytes))).prefix(16))
-    }
+    /// The signer's fingerprint, computed from `publicKey` (never taken from the file).
+    public var keyFingerprint: KeyFingerprint { KeyFingerprint(hex: publicKey) }
 
     /// Pretty, sorted JSON.
     public func json() throws -> Data {
@@ -101,26 +105,43 @@ public struct ExportManifest: Codable, Sendable, Hashable {
     }
 }
 
-/// A cabinet's Ed25519 signing key, kept in a file (64 hex digits, mode 0600). Created on first
-/// use; its public half goes into the ledger and into every manifest.
-public enum CabinetKey {
-    /// Loads the key at `path`, creating it when the file does not exist.
+/// A ledger's Ed25519 signing key, kept in a file (64 hex digits and a newline, mode 0600).
+/// Created with the ledger (`lanterne simulate --ledger` on a new file) or by `lanterne ledger
+/// key create`, never silently by an export; its public half is a chained declaration.
+public enum SigningKeyFile {
+    /// Loads the key at `path`.
     ///
-    /// - Throws: ``ExportError`` when the file cannot be read, written, or is not a key.
-    public static func loadOrCreate(at path: String) throws -> Curve25519.Signing.PrivateKey {
-        if FileManager.default.fileExists(atPath: path) {
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8),
-                  let bytes = Hex.decode(text.trimmingCharacters(in: .whitespacesAndNewlines)),
-                  let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: bytes) else {
-                throw ExportError("\(path) is not a Lanterne signing key (64 hexadecimal digits)")
-            }
-            return key
+    /// - Throws: ``ExportError`` when the file is missing, unreadable or not a key.
+    public static func load(at path: String) throws(ExportError) -> Curve25519.Signing.PrivateKey {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ExportError("no signing key at \(path)")
+        }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+              let bytes = Hex.decode(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+              let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: bytes) else {
+            throw ExportError("\(path) is not a Lanterne signing key (64 hexadecimal digits)")
+        }
+        return key
+    }
+
+    /// Writes a new key to `path`, which must not exist (a key is never overwritten).
+    ///
+    /// - Throws: ``ExportError`` when the file exists or cannot be created.
+    public static func create(at path: String) throws(ExportError) -> Curve25519.Signing.PrivateKey {
+        guard !FileManager.default.fileExists(atPath: path) else {
+            throw ExportError("\(path) exists already: a signing key is never overwritten")
         }
         let key = Curve25519.Signing.PrivateKey()
         let created = FileManager.default.createFile(atPath: path, contents: Data((Hex.encode(key.rawRepresentation) + "\n").utf8),
                                                      attributes: [.posixPermissions: 0o600])
         guard created else { throw ExportError("cannot create the signing key \(path)") }
         return key
+    }
+
+    /// The key at `path`, or a new one written there when the file does not exist.
+    public static func loadOrCreate(at path: String) throws(ExportError) -> (key: Curve25519.Signing.PrivateKey, created: Bool) {
+        if FileManager.default.fileExists(atPath: path) { return (try load(at: path), false) }
+        return (try create(at: path), true)
     }
 }
 

@@ -4,7 +4,7 @@ import Foundation
 /// and a final total row, each figure the sum of the exported rows' own (rounded) figures, so an
 /// auditor can check the sums.
 public enum ExportSummaryWriter {
-    public static func text(_ result: ExportResult, options: ExportOptions, factor: ExportEmissionFactor?) -> String {
+    public static func text(_ result: ExportResult, options: ExportOptions) -> String {
         let d = options.delimiter == UInt8(ascii: ";") ? ";" : ","
         let decimal = options.decimalComma ? "," : "."
         let currency = (result.currency ?? "eur").lowercased()
@@ -27,8 +27,8 @@ public enum ExportSummaryWriter {
             [key, String(t.intervals), String(t.estimatedIntervals), String(t.gapIntervals),
              percent(t.intervals - t.gapIntervals, t.intervals), fixed(t.energyWh, 3), fixed(t.baselineWh, 3),
              fixed(t.baselineWh - t.energyWh, 3), percent(t.baselineWh - t.energyWh, t.baselineWh), fixed(t.pvWh, 3),
-             result.pricePerKilowattHour == nil ? "" : fixed(t.avoidedCostTenThousandths, 4),
-             factor == nil ? "" : fixed(t.avoidedCO2eGrams, 3)].joined(separator: d)
+             result.currency == nil ? "" : fixed(t.avoidedCostTenThousandths, 4),
+             result.emissionFactors.isEmpty ? "" : fixed(t.avoidedCO2eGrams, 3)].joined(separator: d)
         }
         for key in result.byKey.keys.sorted() { lines.append(row(key, result.byKey[key]!)) }
         lines.append(row("total", result.totals))

@@ -40,7 +40,6 @@ public struct ExportOptions: Sendable {
     public var delimiter: UInt8
     /// Decimal comma (French spreadsheets); requires the `;` delimiter.
     public var decimalComma: Bool
-    public var emissionFactor: ExportEmissionFactor?
     /// An IPMVP option B model to fill `adjusted_baseline_kwh`: kWh as a function of a period's
     /// length (seconds) and dark hours. Nil leaves the column empty.
     public var adjustedBaseline: (@Sendable (_ seconds: Double, _ darkHours: Double) -> Double)?
@@ -48,8 +47,7 @@ public struct ExportOptions: Sendable {
     public var collectRows = false
 
     public init(from: Date, to: Date, interval: ExportInterval = .native, grouping: ExportGrouping = .circuit,
-                cabinetID: String? = nil, delimiter: UInt8 = UInt8(ascii: ","), decimalComma: Bool = false,
-                emissionFactor: ExportEmissionFactor? = nil) {
+                cabinetID: String? = nil, delimiter: UInt8 = UInt8(ascii: ","), decimalComma: Bool = false) {
         self.from = from
         self.to = to
         self.interval = interval
@@ -57,7 +55,6 @@ public struct ExportOptions: Sendable {
         self.cabinetID = cabinetID
         self.delimiter = delimiter
         self.decimalComma = decimalComma
-        self.emissionFactor = emissionFactor
     }
 }
 
@@ -83,8 +80,12 @@ public struct ExportResult: Sendable {
     public var totals: ExportTotals
     /// Per row key ("cabinet/circuit" or "cabinet"), the totals over the whole period.
     public var byKey: [String: ExportTotals]
+    /// The one currency of every tariff in force over the export, nil when none is declared.
     public var currency: String?
-    public var pricePerKilowattHour: Decimal?
+    /// The emission factors applied, in the order they first apply.
+    public var emissionFactors: [ExportEmissionFactor] = []
+    /// The signing key in force when the export was read (the manifest's signer).
+    public var signingKey: DeclarationLog.KeyEpoch?
     /// The rows' figures, when `ExportOptions.collectRows` is set.
     public var collected: [ExportedRow] = []
 }
@@ -134,8 +135,33 @@ extension LedgerStore {
     }
 }
 
+/// A value that changes at declared instants: the version in force at `t` is the last one
+/// whose instant is at or before `t` (the later declaration when two share an instant).
+/// Looked up with a cursor, since the export reads each cabinet's intervals in time order.
+struct Timeline<Value> {
+    private(set) var effective: [Int64] = []
+    var values: [Value] = []
+    private var cursor = -1
+
+    init(_ versions: [(Int64, Value)]) {
+        effective = versions.map(\.0)
+        values = versions.map(\.1)
+    }
+
+    var isEmpty: Bool { values.isEmpty }
+
+    /// The index of the version in force at `t`, nil before the first.
+    mutating func index(at t: Int64) -> Int? {
+        if cursor >= 0 && effective[cursor] > t { cursor = -1 }
+        while cursor + 1 < effective.count && effective[cursor + 1] <= t { cursor += 1 }
+        return cursor >= 0 ? cursor : nil
+    }
+}
+
 /// The export's state machine: one cursor over `measurement` in key order (start first), one
-/// state per cabinet with its own local-time periods.
+/// state per cabinet with its own local-time periods. Every figure derived from an interval
+/// uses the declarations in force at the interval's start: legacy watts (baseline), the site
+/// (dark hours), the tariff (cost) and the emission factor (CO2e).
 final class LedgerExporter {
     let db: Database
     let options: ExportOptions
@@ -150,21 +176,29 @@ final class LedgerExporter {
         let idBytes: [UInt8]
         /// The id as a CSV field.
         var csvID: [UInt8] = []
-        let legacyWatts: Double
+        /// Legacy watts as declared over time.
+        var legacyWatts: Timeline<Double>
         var energyWh: Int64 = 0, baselineWh: Int64 = 0, burningSeconds: Int64 = 0
         var present: Int64 = 0, estimated: Int64 = 0, gaps: Int64 = 0
+        /// Avoided Wh of the period by tariff version (index in the cabinet's tariffs) and by
+        /// emission-factor version: money and CO2e are computed once per row from these.
+        var avoidedByTariff: [Int64], avoidedByFactor: [Int64]
         /// This circuit's totals over the export.
         var totals = ExportTotals()
         /// Seconds and dark seconds of the intervals present (not gaps), for the IPMVP model.
         var coveredSeconds: Double = 0, coveredDarkSeconds: Double = 0
-        init(id: String, legacyWatts: Double) {
+        init(id: String, legacyWatts: Timeline<Double>, tariffs: Int, factors: Int) {
             self.id = id
             self.idBytes = Array(id.utf8)
             self.legacyWatts = legacyWatts
+            self.avoidedByTariff = Array(repeating: 0, count: tariffs)
+            self.avoidedByFactor = Array(repeating: 0, count: factors)
         }
         func reset() {
             energyWh = 0; baselineWh = 0; burningSeconds = 0; present = 0; estimated = 0; gaps = 0
             coveredSeconds = 0; coveredDarkSeconds = 0
+            for i in avoidedByTariff.indices { avoidedByTariff[i] = 0 }
+            for i in avoidedByFactor.indices { avoidedByFactor[i] = 0 }
         }
     }
 
@@ -183,50 +217,61 @@ final class LedgerExporter {
         /// This cabinet's totals over the export (cabinet rows).
         var totals = ExportTotals()
         var darkForStart: (start: Int64, seconds: Double) = (-1, 0)
-        var darkHours: DarkHours
+        /// Dark hours of each declared site (a corrected place moves sunset and sunrise).
+        var darkHours: Timeline<DarkHours>
+        /// Price per kWh in millionths of the currency, and the emission factors, as declared.
+        var tariffs: Timeline<Int64>
+        var factors: Timeline<ExportEmissionFactor>
+        /// The tariff and factor versions in force at the interval being read (-1: none).
+        var versionsForStart: (start: Int64, tariff: Int, factor: Int) = (-1, -1, -1)
         /// The period's formatted instants, computed once per period for all its rows.
         var periodText: (start: Int64, fields: [UInt8]) = (-1, [])
-        /// Time zone and cabinet id as CSV fields.
-        var csvFields: [UInt8] = []
-        init(id: String, site: Site, native: Int64, circuits: [CircuitState], periodStart: Int64, periodEnd: Int64) {
+        init(id: String, site: Site, native: Int64, circuits: [CircuitState], darkHours: Timeline<DarkHours>,
+             tariffs: Timeline<Int64>, factors: Timeline<ExportEmissionFactor>) {
             self.id = id
             self.site = site
             self.clock = LocalClock(timeZone: site.timeZone)
             self.zoneIdentifier = site.timeZone.identifier
-            self.darkHours = DarkHours(site: site)
+            self.darkHours = darkHours
+            self.tariffs = tariffs
+            self.factors = factors
             self.native = native
             self.circuits = circuits
             self.circuitIndex = Dictionary(uniqueKeysWithValues: circuits.enumerated().map { ($1.id, $0) })
-            self.periodStart = periodStart
-            self.periodEnd = periodEnd
+            self.periodStart = 0
+            self.periodEnd = 0
         }
     }
 
     var cabinets: [String: CabinetState] = [:]
     var methodField: [UInt8] = []
-    var factorFields: [UInt8] = []
-    let priceMicro: Int64?   // price per kWh in millionths of the currency
+    let declarations: DeclarationLog
     let currencyColumn: String
 
     init(db: Database, options: ExportOptions, path: String) throws {
         self.db = db
         self.options = options
         self.path = path
-        // Tariff: the cabinets' (one currency per export).
-        var filter = ""
-        var arguments: StatementArguments = []
-        if let c = options.cabinetID { filter = " WHERE id = ?"; arguments = [c] }
-        let tariffs = try Row.fetchAll(db, sql: "SELECT currency, price_per_kwh FROM cabinet\(filter)", arguments: arguments)
-            .compactMap { row -> (String, Decimal)? in
-                guard let c: String = row[0], let p: String = row[1], let d = Decimal(string: p, locale: Locale(identifier: "en_US_POSIX")) else { return nil }
-                return (c, d)
+        declarations = try DeclarationLog.load(db, path: path)
+        let from = Int64(options.from.timeIntervalSince1970.rounded(.up))
+        let to = Int64(options.to.timeIntervalSince1970.rounded(.up))
+        // One currency per export: a total in two currencies would add unlike amounts.
+        var currencies: [String: Set<String>] = [:]
+        for id in declarations.cabinetIDs where options.cabinetID == nil || id == options.cabinetID {
+            for (k, e) in declarations.timeline(cabinet: id, kind: "tariff").enumerated() {
+                guard case .tariff(let t) = e.content else { continue }
+                let next = declarations.timeline(cabinet: id, kind: "tariff").dropFirst(k + 1).first?.effective ?? Int64.max
+                if e.effective < to && next > from { currencies[t.currency, default: []].insert(id) }
             }
-        let currency = tariffs.first?.0
-        let price = tariffs.first?.1
-        priceMicro = price.map { NSDecimalNumber(decimal: $0 * 1_000_000).int64Value }
+        }
+        if currencies.count > 1 {
+            let list = currencies.keys.sorted().map { "\($0) (\(currencies[$0]!.sorted().joined(separator: ", ")))" }.joined(separator: " and ")
+            throw ExportError("the tariffs in force over this period are in \(list): a total would add unlike amounts; export one currency at a time with --cabinet")
+        }
+        let currency = currencies.keys.first
         currencyColumn = (currency ?? "eur").lowercased()
         result = ExportResult(rows: 0, bytes: 0, sha256: "", columns: [], totals: ExportTotals(), byKey: [:],
-                              currency: currency, pricePerKilowattHour: price)
+                              currency: currency, signingKey: declarations.currentKey)
     }
 
     static func columns(currency: String) -> [String] {
@@ -253,12 +298,6 @@ final class LedgerExporter {
         }
         writer = CSVWriter(handle: handle, delimiter: options.delimiter, decimalComma: options.decimalComma)
         methodField = writer.encode("legacy-counterfactual")
-        if let f = options.emissionFactor {
-            // factor, name and source: three fields, encoded once.
-            var scratch = CSVWriter(handle: FileHandle.nullDevice, delimiter: options.delimiter, decimalComma: options.decimalComma)
-            scratch.decimal(f.kgPerKilowattHour, scale: 4)
-            factorFields = scratch.pendingBytes + [options.delimiter] + writer.encode(f.name) + [options.delimiter] + writer.encode(f.source)
-        }
         result.columns = Self.columns(currency: currencyColumn)
         for c in result.columns { writer.text(c) }
         try writer.endRow()
@@ -302,7 +341,9 @@ final class LedgerExporter {
                     let channel = statement.string(4)
                     index = cabinet.circuitIndex[channel]
                     if index == nil {
-                        cabinet.circuits.append(CircuitState(id: channel, legacyWatts: 0))
+                        // Measured but never declared: no legacy watts, so no baseline.
+                        cabinet.circuits.append(CircuitState(id: channel, legacyWatts: Timeline([]), tariffs: cabinet.tariffs.values.count,
+                                                             factors: cabinet.factors.values.count))
                         cabinet.circuits.sort { $0.id < $1.id }
                         cabinet.circuitIndex = Dictionary(uniqueKeysWithValues: cabinet.circuits.enumerated().map { ($1.id, $0) })
                         index = cabinet.circuitIndex[channel]
@@ -320,9 +361,14 @@ final class LedgerExporter {
                     if source == UInt8(ascii: "e") { circuit.estimated += 1 }
                     circuit.energyWh += energy
                     circuit.burningSeconds += statement.int(7)
-                    circuit.baselineWh += Int64((circuit.legacyWatts * dark / 3600).rounded())
+                    let legacy = circuit.legacyWatts.index(at: start).map { circuit.legacyWatts.values[$0] } ?? 0
+                    let baseline = Int64((legacy * dark / 3600).rounded())
+                    circuit.baselineWh += baseline
                     circuit.coveredSeconds += Double(end - start)
                     circuit.coveredDarkSeconds += dark
+                    let versions = self.versions(cabinet, start)
+                    if versions.tariff >= 0 { circuit.avoidedByTariff[versions.tariff] += baseline - energy }
+                    if versions.factor >= 0 { circuit.avoidedByFactor[versions.factor] += baseline - energy }
                 }
             case UInt8(ascii: "p"):
                 cabinet.pvWh += energy
@@ -352,25 +398,42 @@ final class LedgerExporter {
         return result
     }
 
-    /// Registers the cabinets and circuits to export and their first period.
+    /// Registers the cabinets and circuits to export, with their declarations, and their first
+    /// period.
     func loadCabinets(from: Int64, to: Int64) throws {
-        var filter = ""
-        var arguments: StatementArguments = []
-        if let c = options.cabinetID { filter = " WHERE id = ?"; arguments = [c] }
-        for row in try Row.fetchAll(db, sql: "SELECT id, name, latitude, longitude, time_zone FROM cabinet\(filter) ORDER BY id", arguments: arguments) {
-            let id: String = row[0]
-            guard let tz = TimeZone(identifier: row[4]),
-                  let coordinate = GeoCoordinate(latitude: row[2], longitude: row[3]) else {
+        for id in declarations.cabinetIDs where options.cabinetID == nil || id == options.cabinetID {
+            // Local periods follow the time zone in force at the export's start.
+            guard let record = declarations.site(of: id, at: from), let tz = TimeZone(identifier: record.timeZone),
+                  let coordinate = GeoCoordinate(latitude: record.latitude, longitude: record.longitude) else {
                 throw ExportError("cabinet \(id) in \(path) has an unknown time zone or an invalid place")
+            }
+            let site = Site(id: id, name: record.name, coordinate: coordinate, timeZone: tz)
+            let darkHours = Timeline(declarations.timeline(cabinet: id, kind: "site").compactMap { e -> (Int64, DarkHours)? in
+                guard case .site(let s) = e.content, let z = TimeZone(identifier: s.timeZone),
+                      let c = GeoCoordinate(latitude: s.latitude, longitude: s.longitude) else { return nil }
+                return (e.effective, DarkHours(site: Site(id: id, name: s.name, coordinate: c, timeZone: z)))
+            })
+            let tariffs = Timeline(declarations.timeline(cabinet: id, kind: "tariff").compactMap { e -> (Int64, Int64)? in
+                guard case .tariff(let t) = e.content else { return nil }
+                return (e.effective, NSDecimalNumber(decimal: t.pricePerKilowattHour * 1_000_000).int64Value)
+            })
+            let factors = Timeline(declarations.timeline(cabinet: id, kind: "emission-factor").compactMap { e -> (Int64, ExportEmissionFactor)? in
+                guard case .emissionFactor(let f) = e.content else { return nil }
+                return (e.effective, ExportEmissionFactor(name: f.name, kgPerKilowattHour: f.kgPerKilowattHour, source: f.source))
+            })
+            let circuits = declarations.circuits(cabinet: id, at: from, until: to).map { c in
+                CircuitState(id: c.circuitID, legacyWatts: Timeline(declarations.timeline(cabinet: id, kind: "circuit", subject: c.circuitID)
+                                .compactMap { e -> (Int64, Double)? in
+                                    guard case .circuit(let v) = e.content else { return nil }
+                                    return (e.effective, v.legacyWatts)
+                                }), tariffs: tariffs.values.count, factors: factors.values.count)
             }
             let native = try Int64.fetchOne(db, sql: """
                 SELECT end_unix - start_unix FROM measurement WHERE start_unix >= ? AND start_unix < ? AND cabinet_id = ?
                 ORDER BY start_unix LIMIT 1
                 """, arguments: [from, to, id]) ?? 900
-            let circuits = try Row.fetchAll(db, sql: "SELECT circuit_id, legacy_watts FROM circuit WHERE cabinet_id = ? ORDER BY circuit_id",
-                                            arguments: [id]).map { CircuitState(id: $0[0], legacyWatts: $0[1]) }
-            let site = Site(id: id, name: row[1], coordinate: coordinate, timeZone: tz)
-            let state = CabinetState(id: id, site: site, native: native, circuits: circuits, periodStart: 0, periodEnd: 0)
+            let state = CabinetState(id: id, site: site, native: native, circuits: circuits, darkHours: darkHours,
+                                     tariffs: tariffs, factors: factors)
             let (a, b) = period(containing: from, state)
             state.periodStart = max(a, from)
             state.periodEnd = min(b, to)
@@ -402,14 +465,24 @@ final class LedgerExporter {
 
     func seconds(_ d: Date) -> Int64 { Int64(d.timeIntervalSince1970.rounded()) }
 
-    /// Seconds of [start, end) between sunset and sunrise at the cabinet (cached per start:
-    /// every circuit of an interval asks for the same one).
+    /// Seconds of [start, end) between sunset and sunrise at the cabinet, as declared at
+    /// `start` (cached per start: every circuit of an interval asks for the same one).
     func darkSeconds(_ c: CabinetState, _ start: Int64, _ end: Int64) -> Double {
         if c.darkForStart.start == start { return c.darkForStart.seconds }
-        let total = c.darkHours.seconds(from: Date(timeIntervalSince1970: TimeInterval(start)),
-                                        to: Date(timeIntervalSince1970: TimeInterval(end)))
+        let version = c.darkHours.index(at: start) ?? 0
+        let total = c.darkHours.values[version].seconds(from: Date(timeIntervalSince1970: TimeInterval(start)),
+                                                         to: Date(timeIntervalSince1970: TimeInterval(end)))
         c.darkForStart = (start, total)
         return total
+    }
+
+    /// The tariff and emission-factor versions in force at `start` (-1: none yet), cached per
+    /// start like the dark seconds.
+    func versions(_ c: CabinetState, _ start: Int64) -> (tariff: Int, factor: Int) {
+        if c.versionsForStart.start != start {
+            c.versionsForStart = (start, c.tariffs.index(at: start) ?? -1, c.factors.index(at: start) ?? -1)
+        }
+        return (c.versionsForStart.tariff, c.versionsForStart.factor)
     }
 
     /// Writes the rows of a cabinet's current period and moves it to the next period.
@@ -424,23 +497,28 @@ final class LedgerExporter {
                              gaps: circuit.gaps + missing, energyWh: circuit.energyWh, meteredWh: nil,
                              burningSeconds: circuit.burningSeconds, baselineWh: circuit.baselineWh, pvWh: nil,
                              coveredSeconds: circuit.coveredSeconds, coveredDarkSeconds: circuit.coveredDarkSeconds,
+                             avoidedByTariff: circuit.avoidedByTariff, avoidedByFactor: circuit.avoidedByFactor,
                              into: &circuit.totals, circuitField: circuit.csvID.isEmpty ? nil : circuit.csvID)
                 circuit.reset()
             }
         } else {
             var energy: Int64 = 0, baseline: Int64 = 0, burning: Int64 = 0, estimated: Int64 = 0, gaps: Int64 = 0
             var covered = 0.0, coveredDark = 0.0
+            var byTariff = Array(repeating: Int64(0), count: c.tariffs.values.count)
+            var byFactor = Array(repeating: Int64(0), count: c.factors.values.count)
             for circuit in c.circuits {
                 let missing = max(0, expected - circuit.present - circuit.gaps)
                 energy += circuit.energyWh; baseline += circuit.baselineWh; burning += circuit.burningSeconds
                 estimated += circuit.estimated; gaps += circuit.gaps + missing
                 covered = max(covered, circuit.coveredSeconds); coveredDark = max(coveredDark, circuit.coveredDarkSeconds)
+                for i in byTariff.indices { byTariff[i] += circuit.avoidedByTariff[i] }
+                for i in byFactor.indices { byFactor[i] += circuit.avoidedByFactor[i] }
                 circuit.reset()
             }
             try writeRow(c, circuit: "all", intervals: expected * Int64(max(1, c.circuits.count)), estimated: estimated, gaps: gaps,
                          energyWh: energy, meteredWh: c.meterReadings > 0 ? c.meteredWh : nil, burningSeconds: burning,
                          baselineWh: baseline, pvWh: c.pvWh, coveredSeconds: covered, coveredDarkSeconds: coveredDark,
-                         into: &c.totals)
+                         avoidedByTariff: byTariff, avoidedByFactor: byFactor, into: &c.totals)
         }
         c.pvWh = 0; c.meteredWh = 0; c.meterReadings = 0
         // The next period starts where this one ended, even when this one was cut short by the
@@ -450,10 +528,19 @@ final class LedgerExporter {
         c.periodEnd = max(c.periodStart + 1, min(b, to))
     }
 
+    /// The one version that applied to a row's intervals, nil when none or several did. A
+    /// version applied when it priced a non-zero avoided energy, or when it is in force at the
+    /// period's start and nothing was avoided under another.
+    func single(_ avoided: [Int64], inForceAtStart: Int?) -> Int? {
+        let used = avoided.indices.filter { avoided[$0] != 0 }
+        if used.count > 1 { return nil }
+        return used.first ?? inForceAtStart
+    }
+
     func writeRow(_ c: CabinetState, circuit: String, intervals: Int64, estimated: Int64, gaps: Int64, energyWh: Int64,
                   meteredWh: Int64?, burningSeconds: Int64, baselineWh: Int64, pvWh: Int64?,
-                  coveredSeconds: Double, coveredDarkSeconds: Double, into keyTotals: inout ExportTotals,
-                  circuitField: [UInt8]? = nil) throws {
+                  coveredSeconds: Double, coveredDarkSeconds: Double, avoidedByTariff: [Int64], avoidedByFactor: [Int64],
+                  into keyTotals: inout ExportTotals, circuitField: [UInt8]? = nil) throws {
         // The fields every row of the period shares, encoded once per period.
         if c.periodText.start != c.periodStart {
             let w = Date(timeIntervalSince1970: TimeInterval(c.periodStart))
@@ -486,19 +573,29 @@ final class LedgerExporter {
             writer.fixed(pv, scale: 3)
             if energyWh > 0 { writer.decimal(100 * Double(pv) / Double(energyWh), scale: 2) } else { writer.empty() }
         } else { writer.empty(); writer.empty() }
+        // Money: each interval's avoided Wh at the tariff in force then, rounded once per row.
         var cost: Int64?
-        if let price = priceMicro {
-            writer.fixed(price, scale: 6)
+        if !c.tariffs.isEmpty, let atStart = c.tariffs.index(at: c.periodStart) ?? (avoidedByTariff.contains { $0 != 0 } ? 0 : nil) {
+            if let one = single(avoidedByTariff, inForceAtStart: atStart) { writer.fixed(c.tariffs.values[one], scale: 6) } else { writer.empty() }
             // Wh × (millionths per kWh) / 1000 = millionths; kept to ten-thousandths.
-            let c = (avoided * price) / 1000
-            cost = (c + (c >= 0 ? 50 : -50)) / 100
+            var micro: Int64 = 0
+            for (i, wh) in avoidedByTariff.enumerated() { micro += wh * c.tariffs.values[i] }
+            let m = micro / 1000
+            cost = (m + (m >= 0 ? 50 : -50)) / 100
             writer.fixed(cost!, scale: 4)
         } else { writer.empty(); writer.empty() }
         var grams: Int64?
-        if let f = options.emissionFactor {
-            writer.field(encoded: factorFields)
-            _ = f
-            grams = Int64((Double(avoided) * f.kgPerKilowattHour).rounded())   // Wh × kg/kWh = g
+        if !c.factors.isEmpty, let atStart = c.factors.index(at: c.periodStart) ?? (avoidedByFactor.contains { $0 != 0 } ? 0 : nil) {
+            if let one = single(avoidedByFactor, inForceAtStart: atStart) {
+                let f = c.factors.values[one]
+                writer.decimal(f.kgPerKilowattHour, scale: 4)
+                writer.text(f.name)
+                writer.text(f.source)
+                if !result.emissionFactors.contains(f) { result.emissionFactors.append(f) }
+            } else { writer.empty(); writer.text("several (see the ledger's declarations)"); writer.empty() }
+            var g = 0.0
+            for (i, wh) in avoidedByFactor.enumerated() where wh != 0 { g += Double(wh) * c.factors.values[i].kgPerKilowattHour }
+            grams = Int64(g.rounded())   // Wh × kg/kWh = g
             writer.fixed(grams!, scale: 3)
         } else { writer.empty(); writer.empty(); writer.empty(); writer.empty() }
         try writer.endRow()

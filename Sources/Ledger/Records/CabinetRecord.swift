@@ -1,4 +1,5 @@
-/// A cabinet known to the ledger (SQL table `cabinet`): its site id, name and place.
+/// A cabinet's site as declared in the ledger (a `site` declaration): its id, name, place and
+/// time zone.
 public struct CabinetRecord: Sendable, Hashable {
     /// The site id (`"MTD-01"`), unique in the ledger; intervals refer to it.
     public var id: String

@@ -7,7 +7,7 @@ import Lighting
 /// The interval is half-open, `[start, end)`, stored to the whole second (rounded to the nearest
 /// second). A circuit has at most one interval per start instant.
 public struct CircuitInterval: Sendable, Hashable {
-    /// The cabinet's site id; must be registered with ``LedgerStore/register(cabinet:)`` first.
+    /// The cabinet's site id; must be declared first (a `.site` declaration, ``LedgerStore/declare(_:signer:)``).
     public var cabinetID: String
     /// The circuit's id within the cabinet.
     public var circuitID: String

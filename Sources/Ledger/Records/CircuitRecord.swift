@@ -1,4 +1,4 @@
-/// What a circuit is, as the ledger keeps it for derived figures (SQL table `circuit`).
+/// What a circuit is, as the ledger keeps it for derived figures (a `circuit` declaration).
 public struct CircuitRecord: Sendable, Hashable {
     public var cabinetID: String
     public var circuitID: String

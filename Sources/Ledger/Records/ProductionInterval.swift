@@ -3,7 +3,7 @@ import Foundation
 /// The renewable energy one inverter produced over one interval (SQL table
 /// `production_interval`). Half-open `[start, end)`, stored to the whole second.
 public struct ProductionInterval: Sendable, Hashable {
-    /// The cabinet's site id; must be registered with ``LedgerStore/register(cabinet:)`` first.
+    /// The cabinet's site id; must be declared first (a `.site` declaration, ``LedgerStore/declare(_:signer:)``).
     public var cabinetID: String
     /// The inverter's id within the cabinet.
     public var inverterID: String

@@ -8,6 +8,8 @@ public struct ReportIntegrity: Sendable {
     public var verified: Bool
     /// What was checked, or what failed, in words.
     public var note: String
+    /// The ledger's signing key in force (``KeyFingerprint``), nil when it has none.
+    public var signingKeyFingerprint: String?
 
     /// Creates an integrity statement.
     public init(chainHeadHex: String, records: Int, verified: Bool, note: String) {

@@ -168,11 +168,13 @@ enum ReportTables {
             ("Status", badge),
             ("Chain head", "<code class=\"hash\">\(e(state.chainHeadHex.isEmpty ? ReportFormat.missing : state.chainHeadHex))</code>"),
             ("Records", e(ReportFormat.number(Double(state.records)))),
+            ("Signing key", state.signingKeyFingerprint.map { "<code class=\"hash\">\(e($0))</code>" } ?? e("none: the ledger cannot sign exports")),
             ("Check", e(state.note)),
         ]
         return "<section class=\"panel\"><h2>Ledger integrity</h2>" + facts(rows, label: "Ledger integrity")
             + "<p class=\"small muted\">Anyone holding the ledger can recompute the chain head and "
-            + "compare it with the one printed here.</p></section>\n"
+            + "compare it with the one printed here, and compare the signing key's fingerprint with the one "
+            + "the municipality holds.</p></section>\n"
     }
 
     /// The caveats.

@@ -21,13 +21,19 @@ public enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
     case writeFailed(path: String, reason: String)
     /// SQLite failed while reading.
     case readFailed(path: String, reason: String)
+    /// A declaration fails its checks (unreadable body, missing or invalid signature, a key
+    /// rotation not signed by the key it replaces): no figure is derived from the ledger.
+    case invalidDeclaration(path: String, seq: Int64, reason: String)
+    /// The signing key given is not the ledger's, or the ledger has none (or one already).
+    case signingKey(path: String, reason: String)
 
     /// The ledger file the error is about.
     public var path: String {
         switch self {
         case .cannotOpen(let path, _), .notALedger(let path, _), .schemaTooNew(let path, _, _),
              .duplicateInterval(let path, _), .unknownCabinet(let path, _),
-             .invalidRecord(let path, _, _), .writeFailed(let path, _), .readFailed(let path, _):
+             .invalidRecord(let path, _, _), .writeFailed(let path, _), .readFailed(let path, _),
+             .invalidDeclaration(let path, _, _), .signingKey(let path, _):
             return path
         }
     }
@@ -45,13 +51,17 @@ public enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
         case .duplicateInterval(let path, let interval):
             return "\(path) already holds \(interval); nothing from this batch was written"
         case .unknownCabinet(let path, let cabinetID):
-            return "\(path) has no cabinet \"\(cabinetID)\"; register the cabinet before appending its intervals"
+            return "\(path) has no cabinet \"\(cabinetID)\"; declare its site before appending its intervals or declarations"
         case .invalidRecord(let path, let record, let reason):
             return "\(path): invalid \(record): \(reason); nothing from this batch was written"
         case .writeFailed(let path, let reason):
             return "cannot write to ledger \(path): \(reason)"
         case .readFailed(let path, let reason):
             return "cannot read ledger \(path): \(reason)"
+        case .invalidDeclaration(let path, let seq, let reason):
+            return "\(path): record \(seq), \(reason)"
+        case .signingKey(let path, let reason):
+            return "\(path): \(reason)"
         }
     }
 }

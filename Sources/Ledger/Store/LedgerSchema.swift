@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The ledger's SQL schema and its migrations.
@@ -8,7 +9,7 @@ import GRDB
 /// ``supportedVersion`` (``LedgerError/schemaTooNew(path:found:supported:)``).
 enum LedgerSchema {
     /// The highest schema version this build reads and writes.
-    static let supportedVersion = 2
+    static let supportedVersion = 3
 
     /// The SQLite `application_id` header field of every ledger file: "LNTN" in ASCII.
     /// `file(1)` and this build use it to recognise a ledger.
@@ -78,6 +79,9 @@ enum LedgerSchema {
         }
         migrator.registerMigration("v2") { db in
             try migrateToV2(db)
+        }
+        migrator.registerMigration("v3") { db in
+            try migrateToV3(db)
         }
         return migrator
     }
@@ -188,6 +192,81 @@ enum LedgerSchema {
                 FROM measurement WHERE kind = 'meter';
 
             UPDATE ledger_meta SET value = '2' WHERE key = 'schema_version';
+            """)
+    }
+
+    /// Schema 3: what the derived figures depend on — sites, circuits, tariffs — moves from
+    /// the updatable `cabinet` and `circuit` tables into `declaration`, a table in the hash
+    /// chain (docs/LEDGER.md). The declarations a schema-2 file holds are chained at the end of
+    /// its chain, effective from the cabinet's first interval, and an event per cabinet says
+    /// they were not chained before. `cabinet` keeps only the ids (the intervals' foreign key);
+    /// `circuit` goes.
+    ///
+    /// A schema-2 public key (in `cabinet.public_key`, unchained, possibly planted) is not
+    /// carried over: the event names it, and `lanterne ledger key create --key FILE` chains the
+    /// key file it belongs to.
+    static func migrateToV3(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE declaration (
+                seq            INTEGER PRIMARY KEY,
+                cabinet_id     TEXT NOT NULL,
+                effective_unix INTEGER NOT NULL,
+                kind           TEXT NOT NULL,
+                subject        TEXT NOT NULL,
+                body           TEXT NOT NULL,
+                signature      TEXT CHECK (signature IS NULL OR length(signature) = 128),
+                hash           BLOB NOT NULL CHECK (length(hash) = 32)
+            );
+            CREATE INDEX declaration_lookup ON declaration (cabinet_id, kind, subject, effective_unix);
+            """)
+        let now = Int64(Date().timeIntervalSince1970)
+        var (seq, previous) = try LedgerStore.chainHead(db)
+        let cabinets = try Row.fetchAll(db, sql: """
+            SELECT id, name, latitude, longitude, time_zone, currency, price_per_kwh, public_key FROM cabinet ORDER BY id
+            """)
+        for row in cabinets {
+            let id: String = row[0]
+            let effective = try Int64.fetchOne(db, sql: "SELECT min(start_unix) FROM measurement WHERE cabinet_id = ?",
+                                               arguments: [id]) ?? now
+            var contents: [DeclarationContent] = [
+                .site(CabinetRecord(id: id, name: row[1], latitude: row[2], longitude: row[3], timeZone: row[4])),
+            ]
+            if let currency: String = row[5], let price: String = row[6],
+               let value = Decimal(string: price, locale: Locale(identifier: "en_US_POSIX")) {
+                contents.append(.tariff(TariffDeclaration(currency: currency, pricePerKilowattHour: value)))
+            }
+            for c in try Row.fetchAll(db, sql: """
+                SELECT circuit_id, name, luminaires, rated_watts, legacy_watts, area_m2 FROM circuit
+                WHERE cabinet_id = ? ORDER BY circuit_id
+                """, arguments: [id]) {
+                contents.append(.circuit(CircuitRecord(cabinetID: id, circuitID: c[0], name: c[1], luminaires: c[2],
+                                                       ratedWatts: c[3], legacyWatts: c[4], areaSquareMetres: c[5])))
+            }
+            for content in contents {
+                seq += 1
+                previous = try LedgerStore.insertDeclaration(db, seq: seq, after: previous, cabinet: id, effective: effective,
+                                                             content: content, signer: nil)
+            }
+            let key: String? = row[7]
+            let detail = "schema 2 → 3: \(contents.count) declarations (site, tariff, circuits) chained from the cabinet and circuit tables, "
+                + "where they were not chained before; they take effect from \(LedgerStore.iso(effective)) and are unsigned"
+                + (key.map { "; the unchained public key \($0) is not carried over: chain the key file with 'lanterne ledger key create --key FILE'" } ?? "")
+            seq += 1
+            previous = CanonicalRecord.event(seq: seq, cabinet: id, at: now, kind: LedgerEvent.Kind.ledger.rawValue,
+                                             subject: "migration", detail: detail).chained(after: previous)
+            try db.execute(sql: "INSERT INTO event (seq, cabinet_id, at_unix, kind, subject, detail, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           arguments: [seq, id, now, LedgerEvent.Kind.ledger.rawValue, "migration", detail, previous.data])
+        }
+        try db.execute(sql: """
+            DROP TABLE circuit;
+            ALTER TABLE cabinet DROP COLUMN name;
+            ALTER TABLE cabinet DROP COLUMN latitude;
+            ALTER TABLE cabinet DROP COLUMN longitude;
+            ALTER TABLE cabinet DROP COLUMN time_zone;
+            ALTER TABLE cabinet DROP COLUMN public_key;
+            ALTER TABLE cabinet DROP COLUMN currency;
+            ALTER TABLE cabinet DROP COLUMN price_per_kwh;
+            UPDATE ledger_meta SET value = '3' WHERE key = 'schema_version';
             """)
     }
 }

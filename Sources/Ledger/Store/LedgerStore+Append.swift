@@ -146,6 +146,8 @@ extension LedgerStore {
                 SELECT seq, hash FROM measurement WHERE seq = (SELECT max(seq) FROM measurement)
                 UNION ALL
                 SELECT seq, hash FROM event WHERE seq = (SELECT max(seq) FROM event)
+                UNION ALL
+                SELECT seq, hash FROM declaration WHERE seq = (SELECT max(seq) FROM declaration)
             ) ORDER BY seq DESC LIMIT 1
             """)
         guard let row else { return (0, .genesis) }

@@ -10,7 +10,7 @@ func chainedLedger() throws -> (LedgerStore, URL) {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lanterne-chain-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let store = try LedgerStore.open(path: dir.appendingPathComponent("ledger.sqlite").path)
-    try store.register(cabinet: CabinetRecord(id: "cab", name: "Cabinet", latitude: 49.6, longitude: 2.5, timeZone: "Europe/Paris"))
+    try store.declare(site: CabinetRecord(id: "cab", name: "Cabinet", latitude: 49.6, longitude: 2.5, timeZone: "Europe/Paris"))
     var register: Int64 = 1_000
     for k in 0..<96 {
         let start = Date(timeIntervalSince1970: 1_767_225_600 + Double(k) * 900), end = start.addingTimeInterval(900)
@@ -43,10 +43,10 @@ func execute(_ store: LedgerStore, _ sql: String) throws {
         defer { try? FileManager.default.removeItem(at: dir) }
         let v = try store.verifyChain()
         #expect(v.isSound)
-        #expect(v.records == 96 * 4 + 4 && v.events == 4)
+        #expect(v.records == 1 + 96 * 4 + 4 && v.events == 4 && v.declarations == 1)
         // The head is the hash of the last record.
         let last = try DatabaseQueue(path: store.path).read {
-            try Data.fetchOne($0, sql: "SELECT hash FROM (SELECT seq, hash FROM measurement UNION ALL SELECT seq, hash FROM event) ORDER BY seq DESC LIMIT 1")
+            try Data.fetchOne($0, sql: "SELECT hash FROM (SELECT seq, hash FROM measurement UNION ALL SELECT seq, hash FROM event UNION ALL SELECT seq, hash FROM declaration) ORDER BY seq DESC LIMIT 1")
         }
         #expect(v.head.hex == ChainHash(data: try #require(last))?.hex)
     }
@@ -95,16 +95,16 @@ func execute(_ store: LedgerStore, _ sql: String) throws {
         defer { try? FileManager.default.removeItem(at: dir) }
         // Swap the energies of two records (a reordering of their contents).
         try execute(store, """
-            UPDATE measurement SET energy_wh = CASE seq WHEN 11 THEN (SELECT energy_wh FROM measurement WHERE seq = 12)
-                                                        ELSE (SELECT energy_wh FROM measurement WHERE seq = 11) END
-            WHERE seq IN (11, 12)
+            UPDATE measurement SET energy_wh = CASE seq WHEN 12 THEN (SELECT energy_wh FROM measurement WHERE seq = 13)
+                                                        ELSE (SELECT energy_wh FROM measurement WHERE seq = 12) END
+            WHERE seq IN (12, 13)
             """)
-        #expect(try store.verifyChain().problem?.seq == 11)
+        #expect(try store.verifyChain().problem?.seq == 12)
         let (other, dir2) = try chainedLedger()
         defer { try? FileManager.default.removeItem(at: dir2) }
-        try execute(other, "INSERT INTO event (seq, cabinet_id, at_unix, kind, subject, detail, hash) SELECT 6, cabinet_id, at_unix, kind, subject, detail, hash FROM event LIMIT 1")
+        try execute(other, "INSERT INTO event (seq, cabinet_id, at_unix, kind, subject, detail, hash) SELECT 7, cabinet_id, at_unix, kind, subject, detail, hash FROM event LIMIT 1")
         let p = try #require(try other.verifyChain().problem)
-        #expect(p.kind == .duplicate && p.seq == 6)
+        #expect(p.kind == .duplicate && p.seq == 7)
     }
 
     @Test func aFailedBatchLeavesTheChainAsItWas() throws {
@@ -143,15 +143,17 @@ func execute(_ store: LedgerStore, _ sql: String) throws {
         }
         try queue.close()
         let store = try LedgerStore.open(path: path)
-        #expect(try store.schemaVersion() == 2)
-        #expect(try store.appliedMigrations() == ["v1", "v2"])
+        #expect(try store.schemaVersion() == 3)
+        #expect(try store.appliedMigrations() == ["v1", "v2", "v3"])
         let v = try store.verifyChain()
         #expect(v.isSound && v.measurements == 8)
         let totals = try store.totals(from: Date(timeIntervalSince1970: 1_767_225_600), to: Date(timeIntervalSince1970: 1_767_229_200))
         #expect(totals.lighting == Energy(wattHours: 60) && totals.production == Energy(wattHours: 20))
         // The chain goes on from the migrated records.
         try store.append(LedgerBatch(events: [LedgerEvent(cabinetID: "cab", at: Date(), kind: .ledger, subject: "migrated", detail: "")]))
-        #expect(try store.verifyChain().records == 9)
+        // Migration to schema 3 chained the site and an event saying it was not chained before.
+        let after = try store.verifyChain()
+        #expect(after.isSound && after.records == 11 && after.declarations == 1 && after.events == 2)
     }
 }
 
@@ -160,5 +162,55 @@ extension LedgerBatch {
         var b = self
         b.circuits = c
         return b
+    }
+}
+
+@Suite struct SchemaTwoMigration {
+    @Test func declarationsAreChainedAndThePlantedKeyIsNotCarriedOver() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lanterne-v2-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("v2.sqlite").path
+        // A schema-2 ledger as the previous release wrote it: cabinet and circuit tables
+        // updated in place, outside the chain, with a registered public key.
+        let queue = try DatabaseQueue(path: path)
+        try LedgerSchema.migrator.migrate(queue, upTo: "v2")
+        let start: Int64 = 1_767_225_600
+        try queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO cabinet (id, name, latitude, longitude, time_zone, public_key, currency, price_per_kwh)
+                VALUES ('cab', 'Cabinet', 49.6, 2.5, 'Europe/Paris', '\(String(repeating: "ab", count: 32))', 'EUR', '0.18');
+                INSERT INTO circuit (cabinet_id, circuit_id, name, luminaires, rated_watts, legacy_watts, area_m2)
+                VALUES ('cab', 'c1', 'Road', 10, 600, 1710, 2700);
+                """)
+            var previous = ChainHash.genesis
+            for k in Int64(0)..<4 {
+                previous = CanonicalRecord.measurement(seq: k + 1, cabinet: "cab", kind: "circuit", channel: "c1", start: start + 900 * k,
+                                                       end: start + 900 * (k + 1), energyWh: 100, source: "estimated", burningSeconds: 900,
+                                                       meanLevelTenths: 1000, registerWh: nil).chained(after: previous)
+                try db.execute(sql: """
+                    INSERT INTO measurement (seq, cabinet_id, kind, channel_id, start_unix, end_unix, energy_wh, source, burning_seconds,
+                        mean_level_tenths, register_wh, hash) VALUES (?, 'cab', 'circuit', 'c1', ?, ?, 100, 'estimated', 900, 1000, NULL, ?)
+                    """, arguments: [k + 1, start + 900 * k, start + 900 * (k + 1), previous.data])
+            }
+        }
+        try queue.close()
+        let store = try LedgerStore.open(path: path)
+        let v = try store.verifyChain()
+        #expect(v.isSound && v.measurements == 4 && v.declarations == 3 && v.events == 1 && v.keys.isEmpty && v.unsignedDeclarations == 3)
+        let log = try store.declarationLog()
+        #expect(log.entries.map(\.content.kind) == ["site", "tariff", "circuit"])
+        #expect(log.entries.allSatisfy { $0.effective == start && !$0.signed })
+        #expect(try store.circuits(cabinet: "cab").first?.legacyWatts == 1710)
+        let event = try DatabaseQueue(path: path).read { try String.fetchOne($0, sql: "SELECT detail FROM event WHERE subject = 'migration'") }
+        #expect(event?.contains("where they were not chained before") == true)
+        #expect(event?.contains("is not carried over") == true)
+        // The old tables are gone: nothing outside the chain feeds the figures.
+        let columns = try DatabaseQueue(path: path).read { try Row.fetchAll($0, sql: "PRAGMA table_info(cabinet)").map { $0["name"] as String } }
+        #expect(columns == ["id"])
+        // The export prices the intervals at the migrated tariff.
+        let (result, _, _) = try runExport(store, dir, ExportOptions(from: Date(timeIntervalSince1970: TimeInterval(start)),
+                                                                     to: Date(timeIntervalSince1970: TimeInterval(start + 3600))))
+        #expect(result.currency == "EUR" && result.rows == 4)
     }
 }

@@ -10,12 +10,13 @@ func exportLedger(days: Int = 3, missing: Set<Int> = [], gaps: Set<Int> = []) th
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lanterne-export-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let store = try LedgerStore.open(path: dir.appendingPathComponent("l.sqlite").path)
-    try store.register(cabinet: CabinetRecord(id: "cab", name: "Cabinet", latitude: 49.648, longitude: 2.570, timeZone: "Europe/Paris"))
-    try store.register(circuits: [
-        CircuitRecord(cabinetID: "cab", circuitID: "c1", name: "Road, \"main\"", luminaires: 10, ratedWatts: 600, legacyWatts: 1710, areaSquareMetres: 2700),
-        CircuitRecord(cabinetID: "cab", circuitID: "c2", name: "Street", luminaires: 10, ratedWatts: 300, legacyWatts: 1160, areaSquareMetres: nil),
+    try store.declare([
+        .site(CabinetRecord(id: "cab", name: "Cabinet", latitude: 49.648, longitude: 2.570, timeZone: "Europe/Paris")),
+        .circuit(CircuitRecord(cabinetID: "cab", circuitID: "c1", name: "Road, \"main\"", luminaires: 10, ratedWatts: 600, legacyWatts: 1710, areaSquareMetres: 2700)),
+        .circuit(CircuitRecord(cabinetID: "cab", circuitID: "c2", name: "Street", luminaires: 10, ratedWatts: 300, legacyWatts: 1160, areaSquareMetres: nil)),
+        .tariff("cab", "EUR", "0.18"),
+        .factor("cab", kg: 0.052),
     ])
-    try store.setTariff(cabinet: "cab", currency: "EUR", pricePerKilowattHour: Decimal(string: "0.18")!)
     let first = 1_767_222_000   // 2026-01-01T00:00+01:00
     var register: Int64 = 0
     for k in 0..<(days * 96) {
@@ -73,12 +74,11 @@ func runExport(_ store: LedgerStore, _ dir: URL, _ options: ExportOptions) throw
 let janFirst = Date(timeIntervalSince1970: 1_767_222_000)
 
 @Suite struct Export {
-    let factor = ExportEmissionFactor(name: "France, average mix (ADEME)", kgPerKilowattHour: 0.052, source: "ADEME, Base Empreinte")
 
     @Test func quarterHourRowsSumToTheSummary() throws {
         let (store, dir) = try exportLedger()
         defer { try? FileManager.default.removeItem(at: dir) }
-        var options = ExportOptions(from: janFirst, to: janFirst.addingTimeInterval(3 * 86_400), emissionFactor: factor)
+        var options = ExportOptions(from: janFirst, to: janFirst.addingTimeInterval(3 * 86_400))
         options.interval = .native
         let (result, rows, text) = try runExport(store, dir, options)
         #expect(text.hasSuffix("\r\n") && text.contains("\r\n"))
@@ -95,7 +95,7 @@ let janFirst = Date(timeIntervalSince1970: 1_767_222_000)
         #expect(sum("baseline_kwh") == result.totals.baselineWh)
         #expect(sum("avoided_cost_eur") == result.totals.avoidedCostTenThousandths)
         #expect(sum("avoided_co2e_kg") == result.totals.avoidedCO2eGrams)
-        let summary = parseCSV(ExportSummaryWriter.text(result, options: options, factor: factor))
+        let summary = parseCSV(ExportSummaryWriter.text(result, options: options))
         let total = try #require(summary.last)
         #expect(total[0] == "total")
         #expect(Int64(total[5].replacingOccurrences(of: ".", with: "")) == sum("energy_kwh"))
@@ -126,7 +126,7 @@ let janFirst = Date(timeIntervalSince1970: 1_767_222_000)
         let (store, dir) = try exportLedger(days: 1)
         defer { try? FileManager.default.removeItem(at: dir) }
         var options = ExportOptions(from: janFirst, to: janFirst.addingTimeInterval(86_400), interval: .day, grouping: .cabinet,
-                                    delimiter: UInt8(ascii: ";"), decimalComma: true, emissionFactor: factor)
+                                    delimiter: UInt8(ascii: ";"), decimalComma: true)
         options.cabinetID = "cab"
         let (_, rows, text) = try runExport(store, dir, options)
         #expect(rows.count == 2)
@@ -195,5 +195,73 @@ let janFirst = Date(timeIntervalSince1970: 1_767_222_000)
         tampered = m
         tampered.publicKey = Hex.encode(other.publicKey.rawRepresentation)
         #expect(!tampered.signatureIsValid)
+    }
+}
+
+/// Declarations in force per interval: tariffs per cabinet and over time, one currency per export.
+@Suite struct ExportDeclarations {
+    /// A second cabinet "cab2" with the same intervals as "cab" (one circuit), at another tariff.
+    func twoCabinets(secondCurrency: String, secondPrice: String) throws -> (LedgerStore, URL) {
+        let (store, dir) = try exportLedger(days: 2)
+        try store.declare([
+            .site(CabinetRecord(id: "cab2", name: "Other", latitude: 49.648, longitude: 2.570, timeZone: "Europe/Paris")),
+            .circuit(CircuitRecord(cabinetID: "cab2", circuitID: "c1", name: "Road", luminaires: 10, ratedWatts: 600, legacyWatts: 1710,
+                                   areaSquareMetres: nil)),
+            .tariff("cab2", secondCurrency, secondPrice),
+        ])
+        for k in 0..<(2 * 96) {
+            let start = janFirst.addingTimeInterval(Double(900 * k))
+            try store.append(circuits: [CircuitInterval(cabinetID: "cab2", circuitID: "c1", start: start, end: start.addingTimeInterval(900),
+                                                        energyWh: 150, source: .estimated, burningSeconds: 900, meanLevel: .full)])
+        }
+        return (store, dir)
+    }
+
+    @Test func eachCabinetIsPricedAtItsOwnTariff() throws {
+        let (store, dir) = try twoCabinets(secondCurrency: "EUR", secondPrice: "0.30")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let options = ExportOptions(from: janFirst, to: janFirst.addingTimeInterval(2 * 86_400), interval: .day, grouping: .cabinet)
+        let (result, rows, _) = try runExport(store, dir, options)
+        let header = rows[0]
+        let col = { (n: String) in header.firstIndex(of: n)! }
+        for row in rows.dropFirst() {
+            let price = row[col("cabinet_id")] == "cab" ? "0.180000" : "0.300000"
+            #expect(row[col("tariff_eur_per_kwh")] == price)
+            // Cost is the row's avoided energy at its own price, to the ten-thousandth.
+            let avoidedWh = Int64(row[col("avoided_kwh")].replacingOccurrences(of: ".", with: ""))!
+            let micro = avoidedWh * (price == "0.180000" ? 180_000 : 300_000) / 1000
+            #expect(Int64(row[col("avoided_cost_eur")].replacingOccurrences(of: ".", with: ""))! == (micro + 50) / 100)
+        }
+        #expect(result.currency == "EUR")
+    }
+
+    @Test func aTotalAcrossCurrenciesIsRefused() throws {
+        let (store, dir) = try twoCabinets(secondCurrency: "CHF", secondPrice: "0.30")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let options = ExportOptions(from: janFirst, to: janFirst.addingTimeInterval(2 * 86_400), interval: .day, grouping: .cabinet)
+        let error = #expect(throws: ExportError.self) { _ = try runExport(store, dir, options) }
+        #expect(error?.description == "the tariffs in force over this period are in CHF (cab2) and EUR (cab): a total would add unlike amounts; export one currency at a time with --cabinet")
+        // One cabinet at a time is fine.
+        var one = options
+        one.cabinetID = "cab2"
+        let (result, rows, _) = try runExport(store, dir, one)
+        #expect(result.currency == "CHF" && rows[0].contains("tariff_chf_per_kwh"))
+    }
+
+    @Test func aTariffChangeSplitsTheMonthAtItsInstant() throws {
+        let (store, dir) = try exportLedger(days: 2)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // From the second day on, 0.30.
+        try store.declare([.tariff("cab", "EUR", "0.30", from: janFirst.addingTimeInterval(86_400))])
+        let byDay = ExportOptions(from: janFirst, to: janFirst.addingTimeInterval(2 * 86_400), interval: .day, grouping: .cabinet)
+        let (days, dayRows, _) = try runExport(store, dir, byDay)
+        let header = dayRows[0]
+        #expect(dayRows[1][header.firstIndex(of: "tariff_eur_per_kwh")!] == "0.180000")
+        #expect(dayRows[2][header.firstIndex(of: "tariff_eur_per_kwh")!] == "0.300000")
+        // One row over both days: no single price to print, the cost is each day's at its price.
+        let whole = ExportOptions(from: janFirst, to: janFirst.addingTimeInterval(2 * 86_400), interval: .month, grouping: .cabinet)
+        let (total, rows, _) = try runExport(store, dir, whole)
+        #expect(rows[1][header.firstIndex(of: "tariff_eur_per_kwh")!] == "")
+        #expect(abs(total.totals.avoidedCostTenThousandths - days.totals.avoidedCostTenThousandths) <= 1)
     }
 }

@@ -1,0 +1,216 @@
+import Crypto
+import Foundation
+import GRDB
+import Testing
+@testable import Cabinet
+@testable import Ledger
+
+/// Every column of every table, edited in a copy of a ledger, either breaks `ledger verify`
+/// (which names the record) or leaves every figure derived from the ledger unchanged: the CSV
+/// exports and their summaries byte for byte, and what the report and `roi --ledger` are
+/// computed from (``LedgerAnalysis``). The columns come from the schema itself, so a column
+/// added later cannot slip out of the chain.
+@Suite struct LedgerTamper {
+    static let from = Date(timeIntervalSince1970: 1_785_362_400)   // 2026-07-30T00:00+02:00
+    static let to = Date(timeIntervalSince1970: 1_785_708_000)     // 2026-08-03T00:00+02:00
+    static let august = Date(timeIntervalSince1970: 1_785_535_200) // 2026-08-01T00:00+02:00
+
+    /// Four days of the example cabinet, a tariff change on 1 August, a key rotation.
+    static func makeLedger(in dir: URL) throws -> String {
+        let path = dir.appendingPathComponent("source.sqlite").path
+        let config = try #require(CabinetLoader.load(path: montdidierPath).value)
+        let store = try LedgerStore.open(path: path)
+        let key = Curve25519.Signing.PrivateKey()
+        try store.createSigningKey(key, effective: from)
+        var recorder = try LedgerRecorder(store: store, configuration: config, from: from, to: to, seed: 7, generator: "test", signer: key)
+        let simulator = try CabinetSimulator(configuration: config, seed: 7)
+        _ = try simulator.run(from: from, to: to, recorder: &recorder)
+        let next = Curve25519.Signing.PrivateKey()
+        try store.rotateSigningKey(from: key, to: next, effective: to)
+        try store.declare([Declaration(cabinetID: config.site.id, effective: august,
+                                       content: .tariff(TariffDeclaration(currency: "EUR", pricePerKilowattHour: Decimal(string: "0.25")!)))],
+                          signer: next)
+        try store.close()
+        return path
+    }
+
+    /// Every figure derived from the ledger, as text.
+    static func figures(_ path: String, dir: URL) throws -> [String] {
+        let store = try LedgerStore.open(path: path)
+        defer { try? store.close() }
+        var out: [String] = []
+        for (interval, grouping) in [(ExportInterval.native, ExportGrouping.circuit), (.day, .cabinet), (.month, .cabinet)] {
+            let file = dir.appendingPathComponent("export-\(UUID().uuidString).csv")
+            _ = FileManager.default.createFile(atPath: file.path, contents: nil)
+            let handle = try FileHandle(forWritingTo: file)
+            let options = ExportOptions(from: from, to: to, interval: interval, grouping: grouping)
+            let result = try store.export(options, to: handle)
+            try handle.close()
+            out.append(try String(contentsOf: file, encoding: .utf8))
+            out.append(ExportSummaryWriter.text(result, options: options))
+            try FileManager.default.removeItem(at: file)
+        }
+        let a = try LedgerAnalysis.analyse(store: store, cabinet: "montdidier-remparts", from: from, to: to)
+        out.append("\(a.site) \(a.declaredCircuits) \(a.tariff as Any) \(a.investment as Any) \(a.emissionFactors) \(a.totals) \(a.months) \(a.circuits.sorted { $0.key < $1.key }) \(a.currency as Any)")
+        out.append("\(try a.investmentCase() as Any)")
+        return out
+    }
+
+    /// The same value, changed: numbers moved, a digit of a text changed, a byte of a blob flipped.
+    static func edited(_ value: DatabaseValue) -> DatabaseValue {
+        switch value.storage {
+        case .null: return 1.databaseValue
+        case .int64(let i): return (i + 1_000_003).databaseValue
+        case .double(let d): return (d * 2 + 1).databaseValue
+        case .string(let s):
+            var chars = Array(s)
+            if let i = chars.firstIndex(where: \.isNumber) {
+                chars[i] = chars[i] == "9" ? "0" : Character(String(chars[i].wholeNumberValue! + 1))
+                return String(chars).databaseValue
+            }
+            return (s + "x").databaseValue
+        case .blob(let data):
+            var d = data
+            d[d.startIndex] ^= 0x01
+            return d.databaseValue
+        }
+    }
+
+    @Test func everyColumnIsChainedOrIrrelevant() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lanterne-tamper-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let source = try Self.makeLedger(in: dir)
+        let reference = try Self.figures(source, dir: dir)
+        // The tariff change is priced: the August rows carry the new price, July's the old.
+        #expect(reference[2].contains("0.180000") && reference[2].contains("0.250000"))
+
+        // The schema: every table and column, with the rows to edit in each (one per kind of
+        // record, and the last).
+        var config = Configuration()
+        config.readonly = true
+        let plan: [(table: String, column: String, rowids: [Int64])] = try DatabaseQueue(path: source, configuration: config).read { db in
+            var plan: [(String, String, [Int64])] = []
+            let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+            #expect(Set(tables) == ["cabinet", "declaration", "event", "grdb_migrations", "ledger_meta", "measurement"],
+                    "a new table: check that this test's ledger fills it")
+            for table in tables {
+                let columns = try Row.fetchAll(db, sql: "PRAGMA table_info(\(table))").map { $0["name"] as String }
+                let withoutRowID = try Int.fetchOne(db, sql: "SELECT 1 FROM sqlite_master WHERE name = ? AND sql LIKE '%WITHOUT ROWID%'", arguments: [table]) != nil
+                #expect(!withoutRowID || table == "ledger_meta")
+                let rowid = withoutRowID ? "key" : "rowid"
+                var rows: [Int64] = []
+                if columns.contains("kind") {
+                    rows = try Int64.fetchAll(db, sql: "SELECT min(\(rowid)) FROM \(table) GROUP BY kind")
+                }
+                if !withoutRowID {
+                    rows += try Int64.fetchAll(db, sql: "SELECT \(rowid) FROM \(table) ORDER BY \(rowid) LIMIT 1")
+                    rows += try Int64.fetchAll(db, sql: "SELECT \(rowid) FROM \(table) ORDER BY \(rowid) DESC LIMIT 1")
+                }
+                #expect(withoutRowID || !rows.isEmpty, "table \(table) is empty in the test ledger: fill it so its columns are tried")
+                for column in columns { plan.append((table, column, Array(Set(rows)).sorted())) }
+            }
+            return plan
+        }
+        #expect(plan.count > 30)
+        var broken = 0, harmless = 0
+        for (table, column, rowids) in plan {
+            let keys: [DatabaseValueConvertible] = table == "ledger_meta" ? ["schema_version", "created_by"] : rowids
+            for key in keys {
+                let copy = dir.appendingPathComponent("copy.sqlite").path
+                for suffix in ["", "-wal", "-shm"] {
+                    try? FileManager.default.removeItem(atPath: copy + suffix)
+                    if FileManager.default.fileExists(atPath: source + suffix) {
+                        try FileManager.default.copyItem(atPath: source + suffix, toPath: copy + suffix)
+                    }
+                }
+                // As a forger with the sqlite3 shell: no foreign keys, no CHECK constraints.
+                var forger = Configuration()
+                forger.foreignKeysEnabled = false
+                let queue = try DatabaseQueue(path: copy, configuration: forger)
+                let what = "\(table).\(column) of row \(key)"
+                let changed: Bool = try queue.write { db in
+                    try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
+                    let locator = table == "ledger_meta" ? "key" : "rowid"
+                    guard let old = try DatabaseValue.fetchOne(db, sql: "SELECT \(column) FROM \(table) WHERE \(locator) = ?", arguments: [key]) else { return false }
+                    do {
+                        try db.execute(sql: "UPDATE \(table) SET \(column) = ? WHERE \(locator) = ?", arguments: [Self.edited(old), key])
+                    } catch let e as DatabaseError where e.resultCode == .SQLITE_CONSTRAINT {
+                        return false   // a unique key refuses the edit: nothing to check
+                    }
+                    return true
+                }
+                try queue.close()
+                guard changed else { continue }
+                // Either verification fails and names the record, or nothing derived changes.
+                let verdict: String?
+                do {
+                    let store = try LedgerStore.open(path: copy)
+                    let v = try store.verifyChain()
+                    try store.close()
+                    verdict = v.problem.map { "record \($0.seq): \($0.description)" }
+                    if let p = v.problem { #expect(p.seq > 0 && p.description.contains("record \(p.seq)"), "\(what): \(p)") }
+                } catch {
+                    verdict = "\(error)"   // the file is refused as a ledger: verify fails, with the reason
+                }
+                if verdict != nil {
+                    broken += 1
+                } else {
+                    let after = try Self.figures(copy, dir: dir)
+                    for (i, (x, y)) in zip(after, reference).enumerated() where x != y {
+                        let a = Array(x), b = Array(y)
+                        let at = a.indices.first { $0 >= b.count || a[$0] != b[$0] } ?? a.count
+                        Issue.record("\(what) was edited, the chain is sound, yet derived figures \(i) changed at character \(at): \(String(a[max(0, at - 80)..<min(a.count, at + 80)])) instead of \(String(b[max(0, at - 80)..<min(b.count, at + 80)]))")
+                    }
+                    #expect(after.count == reference.count)
+                    harmless += 1
+                }
+            }
+        }
+        #expect(broken > 30)
+        #expect(harmless > 0)   // created_by, cabinet.id, ... exist and change nothing
+    }
+
+    /// Declarations appended by one who can write the file but has not the key are refused.
+    @Test func aForgedDeclarationIsRefused() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lanterne-forge-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = try Self.makeLedger(in: dir)
+        let store = try LedgerStore.open(path: path)
+        let doubled = Declaration(cabinetID: "montdidier-remparts", effective: Self.from,
+                                  content: .tariff(TariffDeclaration(currency: "EUR", pricePerKilowattHour: Decimal(string: "0.50")!)))
+        // Through the library: unsigned, or signed by another key.
+        #expect(throws: LedgerError.self) { try store.declare([doubled]) }
+        #expect(throws: LedgerError.self) { try store.declare([doubled], signer: Curve25519.Signing.PrivateKey()) }
+        // Through SQL, with a correct hash but a signature by another key.
+        let forger = SigningMaterial(Curve25519.Signing.PrivateKey())
+        try DatabaseQueue(path: path).write { db in
+            let (seq, previous) = try LedgerStore.chainHead(db)
+            _ = try LedgerStore.insertDeclaration(db, seq: seq + 1, after: previous, cabinet: doubled.cabinetID,
+                                                  effective: Int64(Self.from.timeIntervalSince1970), content: doubled.content, signer: forger)
+        }
+        let v = try store.verifyChain()
+        let p = try #require(v.problem)
+        #expect(p.kind == .badDeclaration(p.description.replacingOccurrences(of: "record \(p.seq): ", with: "")))
+        #expect(p.description.contains("signature is not valid"))
+        #expect(throws: LedgerError.self) { try store.export(ExportOptions(from: Self.from, to: Self.to), to: FileHandle.nullDevice) }
+    }
+}
+
+@Suite struct LedgerRecorderProfile {
+    /// An unreadable profile is an error, never the SHA-256 of nothing in the chain.
+    @Test func anUnreadableProfileIsRefused() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lanterne-profile-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var config = try #require(CabinetLoader.load(path: montdidierPath).value)
+        config.profilePath = dir.appendingPathComponent("gone.yaml").path
+        let store = try LedgerStore.open(path: dir.appendingPathComponent("l.sqlite").path)
+        let error = #expect(throws: LedgerRecorder.ProfileFileError.self) {
+            _ = try LedgerRecorder(store: store, configuration: config, from: LedgerTamper.from, to: LedgerTamper.to, seed: 1, generator: "test")
+        }
+        #expect(error?.description.contains("gone.yaml") == true)
+        #expect(try store.verifyChain().records == 0)   // nothing written
+    }
+}
