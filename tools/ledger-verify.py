@@ -13,6 +13,7 @@ standard library (sqlite3, hashlib, and an RFC 8032 Ed25519 verifier below; the
 Exit status 0 when sound, 1 otherwise (the reason is printed).
 """
 import argparse
+import datetime
 import hashlib
 import json
 import os
@@ -130,12 +131,17 @@ TABLES = [
 ]
 
 
+def iso(seconds):
+    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def describe(tag, row):
     if tag == "M":
-        return f"{row[2]} {row[3]} of cabinet {row[1]}, interval starting {row[4]}"
+        return f"{row[2]} {row[3]} of cabinet {row[1]}, interval starting {iso(row[4])}"
     if tag == "E":
-        return f"{row[3]} event of cabinet {row[1]} at {row[2]}"
-    return f"{row[3]} declaration {row[4]} of cabinet {row[1] or '(ledger)'}, effective {row[2]}"
+        return f"{row[3]} event of cabinet {row[1]} at {iso(row[2])}"
+    subject = f" {row[4]}" if row[4] else ""
+    return f"{row[3]} declaration{subject} of cabinet {row[1] or '(ledger)'}, effective {iso(row[2])}"
 
 
 def verify_ledger(path):

@@ -264,6 +264,10 @@ final class LedgerExporter {
                 if e.effective < to && next > from { currencies[t.currency, default: []].insert(id) }
             }
         }
+        let involved = currencies.values.reduce(into: Set<String>()) { $0.formUnion($1) }
+        if currencies.count > 1, involved.count == 1, let only = involved.first {
+            throw ExportError("the tariff of cabinet \(only) changes currency within this period (\(currencies.keys.sorted().joined(separator: ", "))): export the periods before and after the change separately")
+        }
         if currencies.count > 1 {
             let list = currencies.keys.sorted().map { "\($0) (\(currencies[$0]!.sorted().joined(separator: ", ")))" }.joined(separator: " and ")
             throw ExportError("the tariffs in force over this period are in \(list): a total would add unlike amounts; export one currency at a time with --cabinet")

@@ -246,6 +246,10 @@ let janFirst = Date(timeIntervalSince1970: 1_767_222_000)
         one.cabinetID = "cab2"
         let (result, rows, _) = try runExport(store, dir, one)
         #expect(result.currency == "CHF" && rows[0].contains("tariff_chf_per_kwh"))
+        // A currency that changes within one cabinet's period is refused too, with that said.
+        try store.declare([.tariff("cab2", "EUR", "0.30", from: janFirst.addingTimeInterval(86_400))])
+        let changed = #expect(throws: ExportError.self) { _ = try runExport(store, dir, one) }
+        #expect(changed?.description == "the tariff of cabinet cab2 changes currency within this period (CHF, EUR): export the periods before and after the change separately")
     }
 
     @Test func aTariffChangeSplitsTheMonthAtItsInstant() throws {
