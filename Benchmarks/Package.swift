@@ -43,6 +43,8 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Cabinet", package: "Lanterne"),
+                .product(name: "Ledger", package: "Lanterne"),
+                .product(name: "Lighting", package: "Lanterne"),
             ],
             path: "Benchmarks/SimulationBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),

@@ -88,7 +88,7 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.startMeasurement()
         let v = try store.verifyChain()
         benchmark.stopMeasurement()
-        precondition(v.isSound && v.records == Int64(circuits * quarters), "chain not sound")
+        precondition(v.isSound && v.measurements == Int64(circuits * quarters) && v.declarations == Int64(circuits + 3), "chain not sound")
         try store.close()
     }
 }

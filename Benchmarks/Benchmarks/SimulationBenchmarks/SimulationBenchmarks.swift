@@ -2,10 +2,14 @@
 // - a year of examples/montdidier.yaml under 1 s (release build);
 // - a year of a synthetic city of 10,000 luminaires in 100 cabinets under 10 s on one core,
 //   under 200 MB resident.
+// - what `lanterne simulate --ledger` does: the same year written into a new ledger, one
+//   transaction per 15-minute interval (as the controller writes), declarations and events
+//   included.
 // Run: cd Benchmarks && swift package --allow-writing-to-package-directory benchmark --target SimulationBenchmarks
 import Benchmark
 import Cabinet
 import Foundation
+import Ledger
 import Lighting
 
 let repository = URL(fileURLWithPath: #filePath)
@@ -38,5 +42,24 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.startMeasurement()
         blackHole(try SyntheticCity.simulate(cabinets, from: year2026.from, to: year2026.to, seed: 1))
         benchmark.stopMeasurement()
+    }
+
+    Benchmark("Simulate a year of examples/montdidier.yaml into a new ledger (simulate --ledger: a transaction per interval)",
+              configuration: .init(metrics: [.wallClock, .cpuTotal, .peakMemoryResident, .throughput], maxIterations: 3)) { benchmark in
+        let path = repository.appendingPathComponent("examples/montdidier.yaml").path
+        guard let config = CabinetLoader.load(path: path).value else {
+            fatalError("cannot load \(path)")   // benchmark harness only
+        }
+        let ledger = NSTemporaryDirectory() + "lanterne-bench-simulate.sqlite"
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: ledger + suffix) }
+        let simulator = try CabinetSimulator(configuration: config, seed: 2026)
+        benchmark.startMeasurement()
+        let store = try LedgerStore.open(path: ledger)
+        var recorder = try LedgerRecorder(store: store, configuration: config, from: year2026.from, to: year2026.to, seed: 2026,
+                                          generator: "benchmark")
+        blackHole(try simulator.run(from: year2026.from, to: year2026.to, recorder: &recorder))
+        try store.close()
+        benchmark.stopMeasurement()
+        blackHole(recorder.rows)
     }
 }

@@ -150,6 +150,15 @@ struct Timeline<Value> {
 
     var isEmpty: Bool { values.isEmpty }
 
+    /// The value in force at `t` (or `fallback` before the first version) and the instants
+    /// between which it stays in force, so a caller can skip lookups until `t` leaves them.
+    mutating func span(at t: Int64, fallback: Value) -> (value: Value, from: Int64, until: Int64) {
+        let i = index(at: t)
+        let until = (i ?? -1) + 1 < effective.count ? effective[(i ?? -1) + 1] : Int64.max
+        guard let i else { return (fallback, Int64.min, until) }
+        return (values[i], effective[i], until)
+    }
+
     /// The index of the version in force at `t`, nil before the first.
     mutating func index(at t: Int64) -> Int? {
         if cursor >= 0 && effective[cursor] > t { cursor = -1 }
@@ -176,13 +185,15 @@ final class LedgerExporter {
         let idBytes: [UInt8]
         /// The id as a CSV field.
         var csvID: [UInt8] = []
-        /// Legacy watts as declared over time.
-        var legacyWatts: Timeline<Double>
+        /// Legacy watts as declared over time, and the value in force over [from, until).
+        @exclusivity(unchecked) var legacyWatts: Timeline<Double>
+        @exclusivity(unchecked) var legacy: (value: Double, from: Int64, until: Int64) = (0, 0, 0)
         var energyWh: Int64 = 0, baselineWh: Int64 = 0, burningSeconds: Int64 = 0
         var present: Int64 = 0, estimated: Int64 = 0, gaps: Int64 = 0
         /// Avoided Wh of the period by tariff version (index in the cabinet's tariffs) and by
         /// emission-factor version: money and CO2e are computed once per row from these.
-        var avoidedByTariff: [Int64], avoidedByFactor: [Int64]
+        @exclusivity(unchecked) var avoidedByTariff: [Int64]
+        @exclusivity(unchecked) var avoidedByFactor: [Int64]
         /// This circuit's totals over the export.
         var totals = ExportTotals()
         /// Seconds and dark seconds of the intervals present (not gaps), for the IPMVP model.
@@ -365,8 +376,10 @@ final class LedgerExporter {
                     if source == UInt8(ascii: "e") { circuit.estimated += 1 }
                     circuit.energyWh += energy
                     circuit.burningSeconds += statement.int(7)
-                    let legacy = circuit.legacyWatts.index(at: start).map { circuit.legacyWatts.values[$0] } ?? 0
-                    let baseline = Int64((legacy * dark / 3600).rounded())
+                    if start < circuit.legacy.from || start >= circuit.legacy.until {
+                        circuit.legacy = circuit.legacyWatts.span(at: start, fallback: 0)
+                    }
+                    let baseline = Int64((circuit.legacy.value * dark / 3600).rounded())
                     circuit.baselineWh += baseline
                     circuit.coveredSeconds += Double(end - start)
                     circuit.coveredDarkSeconds += dark
