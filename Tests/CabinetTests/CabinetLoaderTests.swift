@@ -29,6 +29,22 @@ func loadVariant(_ edit: (String) -> String) throws -> Loaded<CabinetConfigurati
         #expect(c.boardPath.hasSuffix("boards/simulated.yaml") && !c.boardPath.contains(".."))
     }
 
+    @Test func emissionFactorAndCurrency() throws {
+        // Absent: France's average mix; a preset; a mapping; a wrong value, positioned.
+        #expect(try #require(CabinetLoader.load(path: montdidierPath).value).emissionFactor.id == "fr-ademe")
+        let eea = try loadVariant { $0 + "\nemissionFactor: eu-eea\n" }
+        #expect(eea.value?.emissionFactor.kgCO2ePerKWh == 0.281)
+        let custom = try loadVariant { $0 + "\nemissionFactor: { name: Régie locale, kgPerKWh: 0.04, source: contrat 2026 }\n" }
+        #expect(custom.value?.emissionFactor.name == "Régie locale" && custom.value?.emissionFactor.kgCO2ePerKWh == 0.04)
+        let declared = try #require(custom.value).declarations(effective: Date(timeIntervalSince1970: 0))
+        #expect(declared.map(\.content.kind) == ["site", "circuit", "circuit", "circuit", "tariff", "investment", "emission-factor"])
+        let wrong = try loadVariant { $0 + "\nemissionFactor: fr-edf\n" }
+        #expect(wrong.value == nil)
+        #expect(wrong.diagnostics.errors.first?.message.hasPrefix("'emissionFactor' must be fr-ademe, eu-eea or a mapping") == true)
+        let currency = try loadVariant { $0.replacingOccurrences(of: "currency: EUR", with: "currency: euro") }
+        #expect(currency.diagnostics.errors.map(\.message) == ["'tariff.currency' must be an ISO 4217 currency code such as EUR, found 'euro'"])
+    }
+
     @Test func unknownOutputAndLuminaireType() throws {
         let loaded = try loadVariant {
             $0.replacingOccurrences(of: "output: out-3", with: "output: out-33")
