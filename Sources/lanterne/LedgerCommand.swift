@@ -184,7 +184,8 @@ struct DeclarationsLedger: ParsableCommand {
         let log = try reportingLedgerErrors { try store.declarationLog() }
         for e in log.entries where cabinet == nil || e.cabinetID == cabinet || e.cabinetID.isEmpty {
             let at = Console.isoUTC(Date(timeIntervalSince1970: TimeInterval(e.effective)))
-            print("record \(e.seq)  \(e.cabinetID.isEmpty ? "ledger" : e.cabinetID)  from \(at)  \(Self.describe(e.content))\(e.signed ? "" : "  (unsigned)")")
+            let retroactive = e.recordedUntil.map { e.isRetroactive ? "  (retroactive: intervals up to \(Console.isoUTC(Date(timeIntervalSince1970: TimeInterval($0)))) were recorded before it)" : "" } ?? ""
+            print("record \(e.seq)  \(e.cabinetID.isEmpty ? "ledger" : e.cabinetID)  from \(at)  \(Self.describe(e.content))\(e.signed ? "" : "  (unsigned)")\(retroactive)")
         }
         if log.entries.isEmpty { print("\(ledger): no declarations") }
     }

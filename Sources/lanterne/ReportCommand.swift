@@ -112,6 +112,10 @@ struct ReportCommand: ParsableCommand {
                                         note: verification.problem.map { "The ledger's hash chain is broken: \($0.description)." }
                                             ?? "Every record of the ledger — measurements, events and the declarations every figure here is computed from — was checked against its SHA-256 chain, and every declaration's signature (lanterne ledger verify).")
         integrity.signingKeyFingerprint = a.signingKey?.fingerprint.text
+        if !a.retroactiveDeclarations.isEmpty {
+            let list = a.retroactiveDeclarations.map { "record \($0.seq) (\(DeclarationsLedger.describe($0.content)), from \(Console.isoUTC(Date(timeIntervalSince1970: TimeInterval($0.effective)))))" }
+            notes.append("\(list.count) declaration\(list.count == 1 ? "" : "s") changed figures of intervals recorded before \(list.count == 1 ? "it" : "them") (retroactive): \(list.joined(separator: "; ")). See lanterne ledger declarations.")
+        }
         if a.unsignedDeclarations > 0 {
             notes.append("\(a.unsignedDeclarations) declarations were written before the ledger had a signing key and are unsigned (lanterne ledger declarations).")
         }

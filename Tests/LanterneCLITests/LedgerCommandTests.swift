@@ -149,6 +149,14 @@ import Testing
         #expect(declared.status == 0 && declared.stdout == "declared tariff 0.25 EUR/kWh, effective 2026-03-01T23:00:00Z\n", "\(declared.stdout)\(declared.stderr)")
         let list = try CLIRunner.run(["ledger", "declarations", "--ledger", ledger])
         #expect(list.stdout.contains("tariff 0.18 EUR/kWh") && list.stdout.contains("tariff 0.25 EUR/kWh") && !list.stdout.contains("unsigned"))
+        // Declared after the intervals it prices: shown as retroactive, to the auditor and in the report.
+        let tariffLine = try #require(list.stdout.split(separator: "\n").first { $0.contains("tariff 0.25") })
+        #expect(tariffLine.hasSuffix("(retroactive: intervals up to 2026-03-02T23:00:00Z were recorded before it)"), "\(tariffLine)")
+        #expect(list.stdout.split(separator: "\n").filter { $0.contains("retroactive") }.count == 1)
+        let html = dir.appendingPathComponent("r.html").path
+        #expect(try CLIRunner.run(["report", "--ledger", ledger, "--from", "2026-03-01", "--to", "2026-03-03", "--out", html]).status == 0)
+        let page = try String(contentsOfFile: html, encoding: .utf8)
+        #expect(page.contains("changed figures of intervals recorded before it (retroactive)"))
         let day = dir.appendingPathComponent("day.csv").path
         #expect(try CLIRunner.run(["ledger", "export", "--ledger", ledger, "--from", "2026-03-01", "--to", "2026-03-03", "--interval", "day",
                                    "--by", "cabinet", "--out", day, "--key", newKey, "--quiet"]).status == 0)

@@ -30,6 +30,9 @@ public struct LedgerAnalysis: Sendable {
     /// The ledger's signing key in force, and how many declarations predate any key.
     public var signingKey: DeclarationLog.KeyEpoch?
     public var unsignedDeclarations: Int
+    /// This cabinet's declarations that changed intervals recorded before them and take
+    /// effect before the end of the period.
+    public var retroactiveDeclarations: [DeclarationLog.Entry] = []
     /// The IPMVP option B model and the adjusted baseline of each month, when fitted.
     public var ipmvp: (model: BaselineModel, period: String, adjustedKWh: [Double])?
 
@@ -95,6 +98,7 @@ public struct LedgerAnalysis: Sendable {
                                       currency: byCabinet.currency, tariff: tariff, investment: investment,
                                       emissionFactors: byCabinet.emissionFactors, signingKey: log.currentKey,
                                       unsignedDeclarations: log.unsignedCount, ipmvp: nil)
+        analysis.retroactiveDeclarations = log.retroactive.filter { $0.cabinetID == cabinet && $0.effective <= end }
         if let (a, b) = baselinePeriod {
             let model = try store.fitBaselineModel(cabinet: cabinet, from: a, to: b)
             let adjusted = analysis.months.map { model.adjustedBaseline(darkHours: $0.coveredDarkSeconds / 3600) }

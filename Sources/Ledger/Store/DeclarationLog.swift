@@ -16,6 +16,13 @@ public struct DeclarationLog: Sendable {
         public var content: DeclarationContent
         /// Whether it carries a signature (all do once the ledger has a key).
         public var signed: Bool
+        /// The end of the cabinet's last interval recorded before this declaration, nil when
+        /// none was.
+        public var recordedUntil: Int64?
+        /// Whether it changes intervals recorded before it: it takes effect before the end of
+        /// the cabinet's last interval already in the ledger. Legitimate (a correction) but
+        /// what an auditor looks at first.
+        public var isRetroactive: Bool { recordedUntil.map { effective < $0 } ?? false }
     }
 
     /// A signing key and where it took over.
@@ -44,6 +51,9 @@ public struct DeclarationLog: Sendable {
 
     /// The key that was in force just after record `seq` (for an export made then).
     public func key(atRecord seq: Int64) -> KeyEpoch? { keys.last { $0.seq <= seq } }
+
+    /// Declarations that take effect before intervals already recorded when they were written.
+    public var retroactive: [Entry] { entries.filter(\.isRetroactive) }
 
     /// Declarations written before the ledger had a key (unsigned: migrated from schema 2, or
     /// declared before `ledger key create`).
@@ -128,7 +138,11 @@ public struct DeclarationLog: Sendable {
             } else if signature != nil {
                 throw fail("signed although the ledger had no key then")
             }
-            let entry = Entry(seq: seq, cabinetID: cabinet, effective: effective, content: content, signed: signature != nil)
+            let recordedUntil = cabinet.isEmpty ? nil : try Int64.fetchOne(db, sql: """
+                SELECT end_unix FROM measurement WHERE seq < ? AND cabinet_id = ? ORDER BY seq DESC LIMIT 1
+                """, arguments: [seq, cabinet])
+            let entry = Entry(seq: seq, cabinetID: cabinet, effective: effective, content: content, signed: signature != nil,
+                              recordedUntil: recordedUntil)
             log.entries.append(entry)
             if case .signingKey(let k) = content {
                 log.keys.append(KeyEpoch(publicKey: k.publicKey, seq: seq, effective: effective))
