@@ -105,6 +105,7 @@ enum ReportStylesheet {
         .badge.bad { background: var(--bad-bg); color: var(--bad); }
         code.hash { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "DejaVu Sans Mono",
           "Liberation Mono", monospace; font-size: 13px; word-break: break-all; }
+        code.hash.fingerprint { word-break: normal; }
         .muted { color: var(--muted); }
         .small { font-size: 13px; }
         ul.notes { margin: 0; padding-left: 20px; }

@@ -168,7 +168,7 @@ enum ReportTables {
             ("Status", badge),
             ("Chain head", "<code class=\"hash\">\(e(state.chainHeadHex.isEmpty ? ReportFormat.missing : state.chainHeadHex))</code>"),
             ("Records", e(ReportFormat.number(Double(state.records)))),
-            ("Signing key", state.signingKeyFingerprint.map { "<code class=\"hash\">\(e($0))</code>" } ?? e("none: the ledger cannot sign exports")),
+            ("Signing key", state.signingKeyFingerprint.map { "<code class=\"hash fingerprint\">\(e($0))</code>" } ?? e("none: the ledger cannot sign exports")),
             ("Check", e(state.note)),
         ]
         return "<section class=\"panel\"><h2>Ledger integrity</h2>" + facts(rows, label: "Ledger integrity")
