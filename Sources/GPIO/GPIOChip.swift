@@ -153,8 +153,11 @@ public actor GPIOChip {
         var req = Requested(handle: h, output: false, activeLow: activeLow, device: device)
         if let onChange {
             let initial = lanterne_gpio_get(h, &err)
+            // The watcher's event source releases the line, from its cancel handler; it keeps the
+            // chip's handle open until then.
+            let lease = LineLease(line: h, chip: handle)
             req.watcher = EdgeWatcher(chip: self, offset: offset, fd: lanterne_gpio_event_fd(h), queue: executor.queue,
-                                      debounce: debounce, initial: initial == 1, onChange: onChange)
+                                      debounce: debounce, initial: initial == 1, onChange: onChange, release: { lease.end() })
         }
         lines[offset] = req
     }
@@ -215,11 +218,16 @@ public actor GPIOChip {
     func wallClock() -> Date { now() }
 
     /// Drives each listed output to its value, then releases every line and closes the chip.
-    /// Further calls fail with `.halted`.
+    /// Returns once every line is released, so another consumer can request them as soon as
+    /// this returns. Further calls fail with `.halted`.
+    ///
+    /// A watched input's line is released by its event source's cancel handler, once dispatch no
+    /// longer watches its descriptor (``LineEventSource``); this waits for those handlers, which
+    /// run on the chip's queue while this call is suspended.
     ///
     /// - Returns: the failures of outputs that could not be driven (the rest are released anyway).
     @discardableResult
-    public func shutdown(outputs: [Int: Bool]) -> [HALError] {
+    public func shutdown(outputs: [Int: Bool]) async -> [HALError] {
         var failures: [HALError] = []
         for (offset, value) in outputs.sorted(by: { $0.key < $1.key }) {
             guard var req = lines[offset], req.output else { continue }
@@ -227,11 +235,22 @@ public actor GPIOChip {
             lines[offset] = req
             do { try set(offset: offset, value: value) } catch { failures.append(error) }
         }
+        var watchers: [EdgeWatcher] = []
         for (_, req) in lines {
-            req.watcher?.cancel()
-            lanterne_gpio_release(req.handle)
+            if let w = req.watcher { watchers.append(w) } else { lanterne_gpio_release(req.handle) }
         }
         lines = [:]
+        for w in watchers { w.cancel() }
+        if !watchers.isEmpty {
+            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                let all = DispatchGroup()
+                for w in watchers {
+                    all.enter()
+                    w.released.notify(queue: .global()) { all.leave() }
+                }
+                all.notify(queue: .global()) { done.resume() }
+            }
+        }
         handle = nil
         return failures
     }
@@ -247,10 +266,31 @@ public struct InputChange: Sendable, Hashable {
     public var date: Date
 }
 
-/// The libgpiod chip handle; closing it (`gpiod_chip_close`) also releases its lines, so a
-/// chip actor that goes away without `shutdown` still frees the lines.
-private final class ChipHandle {
+/// The libgpiod chip handle; closing it (`gpiod_chip_close`) also releases its lines. It is
+/// closed when the chip actor and every watched line's lease have let go of it, so a chip actor
+/// that goes away without `shutdown` still frees its lines (its watchers' event sources are
+/// cancelled, their cancel handlers release their lines and drop the handle).
+final class ChipHandle: @unchecked Sendable {
+    // Immutable; closed once, in deinit.
     let raw: OpaquePointer
     init(raw: OpaquePointer) { self.raw = raw }
     deinit { lanterne_gpio_close(raw) }
+}
+
+/// A watched line, released once (on the chip's queue, by its event source's cancel handler),
+/// holding the chip's handle open until then: `gpiod_line_release` needs the chip.
+final class LineLease: @unchecked Sendable {
+    // Touched only on the chip's queue: set at creation, cleared by `end()`.
+    private var line: OpaquePointer?
+    private var chip: ChipHandle?
+    init(line: OpaquePointer, chip: ChipHandle?) {
+        self.line = line
+        self.chip = chip
+    }
+    /// Releases the line and lets go of the chip's handle.
+    func end() {
+        if let line { lanterne_gpio_release(line) }
+        line = nil
+        chip = nil
+    }
 }

@@ -79,6 +79,64 @@ do {
     check("chip opens by label", false, error.description)
 }
 
+/// Whether another process (libgpiod's `gpioget`) can request every line in `lines` now.
+/// (posix_spawn: Foundation's Process needs a socket pair the guest's CoreFoundation cannot make.)
+func othersCanRequest(_ lines: [Int]) -> (ok: Bool, output: String) {
+    let path = "/usr/bin/gpioget"
+    var fds: [Int32] = [0, 0]
+    guard pipe(&fds) == 0 else { return (false, "pipe failed") }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
+    posix_spawn_file_actions_addclose(&actions, fds[0])
+    let args = [path, env["GPIOSIM_CHIP"] ?? "gpiochip0"] + lines.map(String.init)
+    let argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid: pid_t = 0
+    let rc = posix_spawn(&pid, path, &actions, nil, argv, environ)
+    close(fds[1])
+    defer { close(fds[0]) }
+    guard rc == 0 else { return (false, "cannot run gpioget: \(String(cString: strerror(rc)))") }
+    var output = [UInt8]()
+    var chunk = [UInt8](repeating: 0, count: 512)
+    while true {
+        let n = read(fds[0], &chunk, chunk.count)
+        if n <= 0 { break }
+        output += chunk[0..<n]
+    }
+    var status: Int32 = 0
+    waitpid(pid, &status, 0)
+    let text = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    return (status == 0, text)
+}
+/// Polls `othersCanRequest` for up to two seconds (a dropped chip lets go from its queue).
+func othersCanRequestSoon(_ lines: [Int]) -> (ok: Bool, output: String) {
+    var last = othersCanRequest(lines)
+    for _ in 0..<40 where !last.ok {
+        usleep(50_000)
+        last = othersCanRequest(lines)
+    }
+    return last
+}
+
+// 2b. A chip dropped without shutdown frees its lines: an output and a watched input (the edge
+//     watcher's handler must not keep the chip alive).
+do {
+    do {
+        let chip = try GPIOChip("lanterne-sim", device: "dropped")
+        try await chip.requestOutput(offset: Line.relay3, activeLow: false, initial: false, device: "relay-3")
+        try await chip.requestInput(offset: Line.pir2, activeLow: false, bias: .asIs, onChange: { _ in }, device: "pir-2")
+        let held = othersCanRequest([Line.relay3, Line.pir2])
+        check("lines held by a chip are refused to gpioget", !held.ok, "gpioget could request them: \(held.output)")
+    }
+    let freed = othersCanRequestSoon([Line.relay3, Line.pir2])
+    check("a chip dropped without shutdown frees its output and watched input lines", freed.ok, freed.output)
+} catch {
+    check("dropped chip setup", false, error.description)
+}
+
 // 3. Open the board's hardware (on the check's clock: detections are stamped with it).
 /// Simulated wall time: a December night in Picardy, moved on by the check, plus real time.
 final class TestClock: @unchecked Sendable {
@@ -209,6 +267,31 @@ check("safe state: c1 (astronomical, night) on", simValue(Line.relay1) == 1, "re
 check("safe state: c2 ('on', active-low) drives its line low", simValue(Line.relay2) == 0, "relay-2 \(simValue(Line.relay2))")
 check("safe state: c3 (astronomical) at full, step line released", simValue(Line.step1) == 0, "step-1 \(simValue(Line.step1))")
 await hardware.shutdown(outputs: [:])
+
+// 10. After shutdown every line can be requested again: by another process (gpioget), and by
+//     a second chip that watches an input the first one watched and gets its edges.
+let after = othersCanRequest(Array(0..<8))
+check("after shutdown another consumer (gpioget) can request all 8 lines", after.ok, after.output)
+do {
+    let again = try GPIOChip("lanterne-sim", device: "again")
+    let (edges, edge) = AsyncStream.makeStream(of: InputChange.self)
+    try await again.requestInput(offset: Line.pir1, activeLow: false, bias: .asIs, onChange: { edge.yield($0) }, device: "pir-1")
+    let got = await withTaskGroup(of: Bool.self) { group in
+        group.addTask { for await c in edges where c.level { return true }; return false }
+        group.addTask { try? await Task.sleep(for: .seconds(3)); return false }
+        pull(Line.pir1, up: true)
+        let first = await group.next() ?? false
+        group.cancelAll()
+        edge.finish()
+        return first
+    }
+    check("after shutdown a second chip watches pir-1 again and gets its edge", got, "no edge within 3 s")
+    pull(Line.pir1, up: false)
+    await again.shutdown(outputs: [:])
+} catch {
+    check("after shutdown a second chip requests pir-1", false, error.description)
+}
+
 
 say(failures == 0 ? "gpio-sim-check: all checks passed" : "gpio-sim-check: \(failures) check(s) failed")
 exit(Int32(min(failures, 100)))
