@@ -7,9 +7,9 @@ import HAL
 /// the chip's libgpiod handles. All calls run on the chip's own queue (a ``HAL/DeviceExecutor``),
 /// where edge events are read as soon as the kernel queues them.
 ///
-/// Lines stay requested (consumer "lanterne") until ``shutdown(outputs:)``, which first drives
-/// every output to the value the caller gives (the circuits' safe states) and then releases
-/// them. libgpiod is reached only through the version-neutral `lanterne_gpio_*` shim
+/// Lines stay requested (consumer "lanterne") until ``shutdown()`` releases them; the chip
+/// drives no output by itself (the control loop writes the safe states first, through its
+/// switching guard: the minimum relay cycle is the loop's, not the chip's). libgpiod is reached only through the version-neutral `lanterne_gpio_*` shim
 /// (Sources/CGPIOD), so a libgpiod 2.x shim can replace the 1.6 one without touching this file.
 public actor GPIOChip {
     /// The consumer label every request carries (what `gpioinfo` shows).
@@ -36,8 +36,6 @@ public actor GPIOChip {
         var output: Bool
         var activeLow: Bool
         var device: String
-        var lastSwitch: Date?
-        var minimumCycle: TimeInterval = 0
         var watcher: EdgeWatcher?
     }
 
@@ -121,14 +119,14 @@ public actor GPIOChip {
     /// Requests a line as an output at `initial` (logical value).
     ///
     /// - Throws: `.busy(consumer:)` naming the holder, `.notFound`, `.busFault`.
-    public func requestOutput(offset: Int, activeLow: Bool, initial: Bool, minimumCycle: TimeInterval = 0, device: String) throws(HALError) {
+    public func requestOutput(offset: Int, activeLow: Bool, initial: Bool, device: String) throws(HALError) {
         guard let chip else { throw HALError(.halted, device: device, location: where_, message: "chip closed") }
         if let existing = lines[offset] { throw HALError(.busy(consumer: Self.consumer), device: device, location: "\(where_) line \(offset)", message: "already requested for '\(existing.device)'") }
         var err: Int32 = 0
         guard let h = lanterne_gpio_request_output(chip, UInt32(offset), Self.consumer, activeLow, initial ? 1 : 0, &err) else {
             throw requestFailure(err, offset: offset, device: device)
         }
-        lines[offset] = Requested(handle: h, output: true, activeLow: activeLow, device: device, minimumCycle: minimumCycle)
+        lines[offset] = Requested(handle: h, output: true, activeLow: activeLow, device: device)
     }
 
     /// Requests a line as an input; with `edges`, both edges are queued by the kernel and
@@ -162,27 +160,19 @@ public actor GPIOChip {
         lines[offset] = req
     }
 
-    /// Drives a requested output (logical value).
+    /// Drives a requested output (logical value). Setting the current value again does nothing.
     ///
-    /// - Throws: `.invalidArgument` when a relay would cycle faster than its minimum,
-    ///   `.busFault` from the kernel, `.halted` after shutdown.
+    /// - Throws: `.busFault` from the kernel, `.halted` after shutdown.
     public func set(offset: Int, value: Bool) throws(HALError) {
-        guard var req = lines[offset], req.output else {
+        guard let req = lines[offset], req.output else {
             throw HALError(.halted, device: "line \(offset)", location: "\(where_) line \(offset)", message: "line not requested as an output")
         }
         var err: Int32 = 0
         let current = lanterne_gpio_get(req.handle, &err)
         if current == (value ? 1 : 0) { return }
-        let t = now()
-        if req.minimumCycle > 0, let last = req.lastSwitch, t.timeIntervalSince(last) < req.minimumCycle {
-            throw HALError(.invalidArgument, device: req.device, location: "\(where_) line \(offset)",
-                           message: "switched \(Int(t.timeIntervalSince(last))) s ago; the relay needs \(Int(req.minimumCycle)) s between switchings")
-        }
         guard lanterne_gpio_set(req.handle, value ? 1 : 0, &err) == 0 else {
             throw HALError(.busFault, device: req.device, location: "\(where_) line \(offset)", message: "cannot set the line: \(String(cString: strerror(err)))")
         }
-        req.lastSwitch = t
-        lines[offset] = req
     }
 
     /// Reads a requested line (logical value).
@@ -217,24 +207,14 @@ public actor GPIOChip {
     /// The wall-clock instant now (for stamping detections).
     func wallClock() -> Date { now() }
 
-    /// Drives each listed output to its value, then releases every line and closes the chip.
-    /// Returns once every line is released, so another consumer can request them as soon as
-    /// this returns. Further calls fail with `.halted`.
+    /// Releases every line and closes the chip; outputs keep the value last set until the kernel
+    /// gives the line back. Returns once every line is released, so another consumer can request
+    /// them as soon as this returns. Further calls fail with `.halted`.
     ///
     /// A watched input's line is released by its event source's cancel handler, once dispatch no
     /// longer watches its descriptor (``LineEventSource``); this waits for those handlers, which
     /// run on the chip's queue while this call is suspended.
-    ///
-    /// - Returns: the failures of outputs that could not be driven (the rest are released anyway).
-    @discardableResult
-    public func shutdown(outputs: [Int: Bool]) async -> [HALError] {
-        var failures: [HALError] = []
-        for (offset, value) in outputs.sorted(by: { $0.key < $1.key }) {
-            guard var req = lines[offset], req.output else { continue }
-            req.minimumCycle = 0
-            lines[offset] = req
-            do { try set(offset: offset, value: value) } catch { failures.append(error) }
-        }
+    public func shutdown() async {
         var watchers: [EdgeWatcher] = []
         for (_, req) in lines {
             if let w = req.watcher { watchers.append(w) } else { lanterne_gpio_release(req.handle) }
@@ -252,7 +232,6 @@ public actor GPIOChip {
             }
         }
         handle = nil
-        return failures
     }
 }
 

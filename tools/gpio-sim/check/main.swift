@@ -74,7 +74,7 @@ do {
         check("missing line names the line and the chip", error.kind == .notFound && error.description.contains("relay-9"), error.description)
         say("     \(error)")
     }
-    await chip.shutdown(outputs: [:])
+    await chip.shutdown()
 } catch {
     check("chip opens by label", false, error.description)
 }
@@ -137,15 +137,38 @@ do {
     check("dropped chip setup", false, error.description)
 }
 
+// 2c. The kernel's clock synchronisation state, read through the runtime's thin wrapper: the
+//     guest runs no time sync, so the kernel says unsynchronised and the clock is not trusted.
+switch HostClock().synchronisation() {
+case .success(let sync):
+    let trust = ClockTrust.evaluate(kernel: .success(sync), wall: Date(), policy: .init())
+    check("adjtimex in the guest: unsynchronised (no time sync), so the clock is not trusted",
+          sync.unsynchronised && trust.reasons.contains(.kernelUnsynchronised), "\(sync), \(trust.reasons)")
+case .failure(let e):
+    check("adjtimex in the guest", false, e.description)
+}
+
 // 3. Open the board's hardware (on the check's clock: detections are stamped with it).
-/// Simulated wall time: a December night in Picardy, moved on by the check, plus real time.
-final class TestClock: @unchecked Sendable {
+/// The check's time: a December night in Picardy plus real time, and time the check skips
+/// (both clocks move, so the loop sees no step); a synchronised kernel.
+final class TestClock: CabinetClock, @unchecked Sendable {
     let lock = NSLock()
     let base = Date(timeIntervalSince1970: 1_797_890_400)   // 2026-12-21 22:00 UTC
-    let started = Date()
-    var skipped: TimeInterval = 0
-    func now() -> Date { lock.lock(); defer { lock.unlock() }; return base.addingTimeInterval(skipped + Date().timeIntervalSince(started)) }
-    func skip(_ s: TimeInterval) { lock.lock(); skipped += s; lock.unlock() }
+    let started = ContinuousClock.now
+    var skipped: Duration = .zero
+    var wallNow: Date {
+        lock.lock(); defer { lock.unlock() }
+        let elapsed = (ContinuousClock.now - started) + skipped
+        return base.addingTimeInterval(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+    }
+    var monotonicNow: ContinuousClock.Instant { lock.lock(); defer { lock.unlock() }; return ContinuousClock.now.advanced(by: skipped) }
+    func sleep(until deadline: ContinuousClock.Instant) async throws {
+        let real = lock.withLock { deadline.advanced(by: .zero - skipped) }
+        try await Task.sleep(until: real, clock: .continuous)
+    }
+    func synchronisation() -> Result<KernelClockSync, KernelClockError> { .success(.synchronised()) }
+    func now() -> Date { wallNow }
+    func skip(_ s: Duration) { lock.lock(); skipped += s; lock.unlock() }
 }
 let clock = TestClock()
 let hardware = await HardwareSet.open(board, now: { clock.now() })
@@ -161,7 +184,7 @@ do {
         check("a held line names its consumer", error.kind == .busy(consumer: "lanterne") && error.description.contains("\"lanterne\""), error.description)
         say("     \(error)")
     }
-    await other.shutdown(outputs: [:])
+    await other.shutdown()
 } catch { check("second chip handle", false, error.description) }
 
 // 5. Relay outputs, seen in sim_gpioN/value (relay-2 is active-low).
@@ -225,7 +248,7 @@ guard let profile = profileLoaded.value, let engine = DimmingEngine.compile(prof
     say("FAIL engine: cannot compile the test profile"); exit(1)
 }
 let loop = ControlLoop(engine: engine, board: board, circuitOutputs: ["c1": "relay-1", "c2": "relay-2", "c3": "step-1"],
-                       hardware: hardware, now: { clock.now() }, log: { say("     log: \($0)") })
+                       hardware: hardware, clock: clock, log: { say("     log: \($0)") })
 pull(Line.pir1, up: false)
 pull(Line.photocell, up: true)     // the photocell says dark, as it should at 22:00 in December
 let running = Task.detached { await loop.run(releasing: false) }   // off the main actor, which polls sysfs
@@ -241,7 +264,7 @@ for _ in 0..<rounds {
     guard let _ = waitFor(Line.step1, 0) else { missed += 1; pull(Line.pir1, up: false); if missed > 3 { break }; continue }
     latencies.append(monotonicNanoseconds() - t0)
     pull(Line.pir1, up: false)
-    clock.skip(5)              // past the 1 s hold
+    clock.skip(.seconds(5))    // past the 1 s hold
     await loop.tick()
     if waitFor(Line.step1, 1) == nil { missed += 1 }
 }
@@ -266,7 +289,7 @@ await running.value
 check("safe state: c1 (astronomical, night) on", simValue(Line.relay1) == 1, "relay-1 \(simValue(Line.relay1))")
 check("safe state: c2 ('on', active-low) drives its line low", simValue(Line.relay2) == 0, "relay-2 \(simValue(Line.relay2))")
 check("safe state: c3 (astronomical) at full, step line released", simValue(Line.step1) == 0, "step-1 \(simValue(Line.step1))")
-await hardware.shutdown(outputs: [:])
+await hardware.shutdown()
 
 // 10. After shutdown every line can be requested again: by another process (gpioget), and by
 //     a second chip that watches an input the first one watched and gets its edges.
@@ -287,11 +310,10 @@ do {
     }
     check("after shutdown a second chip watches pir-1 again and gets its edge", got, "no edge within 3 s")
     pull(Line.pir1, up: false)
-    await again.shutdown(outputs: [:])
+    await again.shutdown()
 } catch {
     check("after shutdown a second chip requests pir-1", false, error.description)
 }
-
 
 say(failures == 0 ? "gpio-sim-check: all checks passed" : "gpio-sim-check: \(failures) check(s) failed")
 exit(Int32(min(failures, 100)))
