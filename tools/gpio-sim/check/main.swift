@@ -257,19 +257,29 @@ check("the plan is applied: c1 on, c3 at 50 % (step line active)", planApplied,
       "relay-1 \(simValue(Line.relay1)), step-1 \(simValue(Line.step1))")
 var latencies: [Int64] = []
 var missed = 0
+var misses: [String] = []
 let rounds = planApplied ? Int(env["GPIOSIM_ROUNDS"] ?? "") ?? 200 : 0
-for _ in 0..<rounds {
+for round in 0..<rounds {
     let t0 = monotonicNanoseconds()
     pull(Line.pir1, up: true)
-    guard let _ = waitFor(Line.step1, 0) else { missed += 1; pull(Line.pir1, up: false); if missed > 3 { break }; continue }
+    guard let _ = waitFor(Line.step1, 0) else {
+        missed += 1
+        misses.append("round \(round): no raise within 3 s (c3: \(await loop.output.circuits[2].reason))")
+        pull(Line.pir1, up: false)
+        if missed > 3 { break }
+        continue
+    }
     latencies.append(monotonicNanoseconds() - t0)
     pull(Line.pir1, up: false)
     clock.skip(.seconds(5))    // past the 1 s hold
     await loop.tick()
-    if waitFor(Line.step1, 1) == nil { missed += 1 }
+    if waitFor(Line.step1, 1) == nil {
+        missed += 1
+        misses.append("round \(round): the hold did not end within 3 s (c3: \(await loop.output.circuits[2].reason))")
+    }
 }
 check("every presence edge raises c3 to 100 % (step line released) and the hold ends", rounds > 0 && missed == 0 && latencies.count == rounds,
-      "\(missed) of \(rounds) rounds missed")
+      "\(missed) of \(rounds) rounds missed: \(misses.joined(separator: "; "))")
 if !latencies.isEmpty {
     let sorted = latencies.sorted()
     func pct(_ p: Double) -> Double { Double(sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]) / 1e6 }
