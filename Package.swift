@@ -36,9 +36,11 @@ let package = Package(
         .target(name: "HAL", dependencies: ["Lighting", "Astronomy"], swiftSettings: strict),
         .systemLibrary(name: "CModbus", pkgConfig: "libmodbus", providers: [.apt(["libmodbus-dev"])]),
         .systemLibrary(name: "CGPIOD", pkgConfig: "libgpiod", providers: [.apt(["libgpiod-dev"])]),
+        // glibc's ntp_adjtime(3): the kernel's clock synchronisation state, for the runtime's clock trust.
+        .systemLibrary(name: "CTimex"),
         .target(name: "Modbus", dependencies: ["HAL", "Lighting", "CModbus"], swiftSettings: strict),
         .target(name: "GPIO", dependencies: ["HAL", "Lighting", "CGPIOD"], swiftSettings: strict),
-        .target(name: "Runtime", dependencies: ["Astronomy", "Lighting", "HAL", "GPIO", "Modbus"], swiftSettings: strict),
+        .target(name: "Runtime", dependencies: ["Astronomy", "Lighting", "HAL", "GPIO", "Modbus", "CTimex"], swiftSettings: strict),
         .target(
             name: "Ledger",
             dependencies: [

@@ -4,14 +4,18 @@ import Foundation
 import Glibc
 #endif
 
-/// Watches one input line's event file descriptor with a dispatch read source on the chip's
-/// queue, so an edge is read within microseconds of the kernel queueing it, inside the chip
-/// actor (`assumeIsolated`). Debouncing: after an edge, the level is read again once the line
-/// has been quiet for the debounce time, and a change is reported only if the level differs
-/// from the last one reported (contact bounce and spikes shorter than the debounce vanish).
+/// Watches one input line's events with a ``LineEventSource`` on the chip's queue, so an edge
+/// is read within microseconds of the kernel queueing it, inside the chip actor
+/// (`assumeIsolated`). Debouncing: after an edge, the level is read again once the line has
+/// been quiet for the debounce time (`DispatchQueue.asyncAfter`, on the monotonic clock), and a
+/// change is reported only if the level differs from the last one reported (contact bounce and
+/// spikes shorter than the debounce vanish).
+///
+/// The handlers hold the chip weakly: the chip owns its watchers, never the other way round, so
+/// a chip nobody holds any more goes away and its lines with it.
 final class EdgeWatcher: @unchecked Sendable {
     // Touched only on the chip's queue.
-    private let source: DispatchSourceRead
+    private let events: LineEventSource
     private let queue: DispatchQueue
     private let debounce: Duration
     private let onChange: @Sendable (InputChange) -> Void
@@ -19,22 +23,24 @@ final class EdgeWatcher: @unchecked Sendable {
     private var pending: DispatchWorkItem?
     private var firstEdge: Int64 = 0
 
+    /// - Parameter release: gives the line back; called once, by the event source's cancel handler.
     init(chip: GPIOChip, offset: Int, fd: Int32, queue: DispatchQueue, debounce: Duration, initial: Bool,
-         onChange: @escaping @Sendable (InputChange) -> Void) {
+         onChange: @escaping @Sendable (InputChange) -> Void, release: @escaping @Sendable () -> Void) {
         self.queue = queue
         self.debounce = debounce
         self.onChange = onChange
         self.reported = initial
-        source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        source.setEventHandler { [unowned(unsafe) self, chip] in
+        let box = WeakBox<EdgeWatcher>()
+        events = LineEventSource(fd: fd, queue: queue, onReadable: { [weak chip] in
+            guard let chip, let watcher = box.value else { return }
             chip.assumeIsolated { chip in
                 // Every edge in order: a release and a new detection read together are two changes.
                 for edge in chip.drainEvents(offset: offset) {
-                    self.edge(level: edge.level, at: edge.timestampNanoseconds, chip: chip, offset: offset)
+                    watcher.edge(level: edge.level, at: edge.timestampNanoseconds, chip: chip, offset: offset)
                 }
             }
-        }
-        source.resume()
+        }, release: release)
+        box.value = self
     }
 
     private func edge(level: Bool, at ts: Int64, chip: isolated GPIOChip, offset: Int) {
@@ -46,7 +52,8 @@ final class EdgeWatcher: @unchecked Sendable {
         }
         if pending == nil { firstEdge = ts }
         pending?.cancel()
-        let item = DispatchWorkItem { [unowned(unsafe) self, chip] in
+        let item = DispatchWorkItem { [weak self, weak chip] in
+            guard let self, let chip else { return }
             chip.assumeIsolated { chip in
                 self.pending = nil
                 guard let now = try? chip.get(offset: offset), now != self.reported else { return }
@@ -59,14 +66,27 @@ final class EdgeWatcher: @unchecked Sendable {
         queue.asyncAfter(deadline: .now() + .nanoseconds(Int(c.seconds) * 1_000_000_000 + Int(c.attoseconds / 1_000_000_000)), execute: item)
     }
 
+    /// Stops watching; the line is released by the event source's cancel handler, after which
+    /// ``released`` is signalled.
     func cancel() {
         pending?.cancel()
-        source.cancel()
+        events.cancel()
     }
+
+    /// Signalled once the line is released.
+    var released: DispatchGroup { events.released }
+
+    deinit { pending?.cancel() }
 
     /// Whether `fd` has data to read right now (poll with a zero timeout).
     static func readable(_ fd: Int32) -> Bool {
         var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         return poll(&p, 1, 0) > 0 && (p.revents & Int16(POLLIN)) != 0
     }
+}
+
+/// A weak reference that a handler created before its target can hold.
+final class WeakBox<T: AnyObject>: @unchecked Sendable {
+    // Set once, before the source can fire (init), then only read on the chip's queue.
+    weak var value: T?
 }

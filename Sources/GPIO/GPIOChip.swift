@@ -7,9 +7,9 @@ import HAL
 /// the chip's libgpiod handles. All calls run on the chip's own queue (a ``HAL/DeviceExecutor``),
 /// where edge events are read as soon as the kernel queues them.
 ///
-/// Lines stay requested (consumer "lanterne") until ``shutdown(outputs:)``, which first drives
-/// every output to the value the caller gives (the circuits' safe states) and then releases
-/// them. libgpiod is reached only through the version-neutral `lanterne_gpio_*` shim
+/// Lines stay requested (consumer "lanterne") until ``shutdown()`` releases them; the chip
+/// drives no output by itself (the control loop writes the safe states first, through its
+/// switching guard: the minimum relay cycle is the loop's, not the chip's). libgpiod is reached only through the version-neutral `lanterne_gpio_*` shim
 /// (Sources/CGPIOD), so a libgpiod 2.x shim can replace the 1.6 one without touching this file.
 public actor GPIOChip {
     /// The consumer label every request carries (what `gpioinfo` shows).
@@ -36,8 +36,6 @@ public actor GPIOChip {
         var output: Bool
         var activeLow: Bool
         var device: String
-        var lastSwitch: Date?
-        var minimumCycle: TimeInterval = 0
         var watcher: EdgeWatcher?
     }
 
@@ -121,14 +119,14 @@ public actor GPIOChip {
     /// Requests a line as an output at `initial` (logical value).
     ///
     /// - Throws: `.busy(consumer:)` naming the holder, `.notFound`, `.busFault`.
-    public func requestOutput(offset: Int, activeLow: Bool, initial: Bool, minimumCycle: TimeInterval = 0, device: String) throws(HALError) {
+    public func requestOutput(offset: Int, activeLow: Bool, initial: Bool, device: String) throws(HALError) {
         guard let chip else { throw HALError(.halted, device: device, location: where_, message: "chip closed") }
         if let existing = lines[offset] { throw HALError(.busy(consumer: Self.consumer), device: device, location: "\(where_) line \(offset)", message: "already requested for '\(existing.device)'") }
         var err: Int32 = 0
         guard let h = lanterne_gpio_request_output(chip, UInt32(offset), Self.consumer, activeLow, initial ? 1 : 0, &err) else {
             throw requestFailure(err, offset: offset, device: device)
         }
-        lines[offset] = Requested(handle: h, output: true, activeLow: activeLow, device: device, minimumCycle: minimumCycle)
+        lines[offset] = Requested(handle: h, output: true, activeLow: activeLow, device: device)
     }
 
     /// Requests a line as an input; with `edges`, both edges are queued by the kernel and
@@ -153,33 +151,28 @@ public actor GPIOChip {
         var req = Requested(handle: h, output: false, activeLow: activeLow, device: device)
         if let onChange {
             let initial = lanterne_gpio_get(h, &err)
+            // The watcher's event source releases the line, from its cancel handler; it keeps the
+            // chip's handle open until then.
+            let lease = LineLease(line: h, chip: handle)
             req.watcher = EdgeWatcher(chip: self, offset: offset, fd: lanterne_gpio_event_fd(h), queue: executor.queue,
-                                      debounce: debounce, initial: initial == 1, onChange: onChange)
+                                      debounce: debounce, initial: initial == 1, onChange: onChange, release: { lease.end() })
         }
         lines[offset] = req
     }
 
-    /// Drives a requested output (logical value).
+    /// Drives a requested output (logical value). Setting the current value again does nothing.
     ///
-    /// - Throws: `.invalidArgument` when a relay would cycle faster than its minimum,
-    ///   `.busFault` from the kernel, `.halted` after shutdown.
+    /// - Throws: `.busFault` from the kernel, `.halted` after shutdown.
     public func set(offset: Int, value: Bool) throws(HALError) {
-        guard var req = lines[offset], req.output else {
+        guard let req = lines[offset], req.output else {
             throw HALError(.halted, device: "line \(offset)", location: "\(where_) line \(offset)", message: "line not requested as an output")
         }
         var err: Int32 = 0
         let current = lanterne_gpio_get(req.handle, &err)
         if current == (value ? 1 : 0) { return }
-        let t = now()
-        if req.minimumCycle > 0, let last = req.lastSwitch, t.timeIntervalSince(last) < req.minimumCycle {
-            throw HALError(.invalidArgument, device: req.device, location: "\(where_) line \(offset)",
-                           message: "switched \(Int(t.timeIntervalSince(last))) s ago; the relay needs \(Int(req.minimumCycle)) s between switchings")
-        }
         guard lanterne_gpio_set(req.handle, value ? 1 : 0, &err) == 0 else {
             throw HALError(.busFault, device: req.device, location: "\(where_) line \(offset)", message: "cannot set the line: \(String(cString: strerror(err)))")
         }
-        req.lastSwitch = t
-        lines[offset] = req
     }
 
     /// Reads a requested line (logical value).
@@ -214,26 +207,31 @@ public actor GPIOChip {
     /// The wall-clock instant now (for stamping detections).
     func wallClock() -> Date { now() }
 
-    /// Drives each listed output to its value, then releases every line and closes the chip.
-    /// Further calls fail with `.halted`.
+    /// Releases every line and closes the chip; outputs keep the value last set until the kernel
+    /// gives the line back. Returns once every line is released, so another consumer can request
+    /// them as soon as this returns. Further calls fail with `.halted`.
     ///
-    /// - Returns: the failures of outputs that could not be driven (the rest are released anyway).
-    @discardableResult
-    public func shutdown(outputs: [Int: Bool]) -> [HALError] {
-        var failures: [HALError] = []
-        for (offset, value) in outputs.sorted(by: { $0.key < $1.key }) {
-            guard var req = lines[offset], req.output else { continue }
-            req.minimumCycle = 0
-            lines[offset] = req
-            do { try set(offset: offset, value: value) } catch { failures.append(error) }
-        }
+    /// A watched input's line is released by its event source's cancel handler, once dispatch no
+    /// longer watches its descriptor (``LineEventSource``); this waits for those handlers, which
+    /// run on the chip's queue while this call is suspended.
+    public func shutdown() async {
+        var watchers: [EdgeWatcher] = []
         for (_, req) in lines {
-            req.watcher?.cancel()
-            lanterne_gpio_release(req.handle)
+            if let w = req.watcher { watchers.append(w) } else { lanterne_gpio_release(req.handle) }
         }
         lines = [:]
+        for w in watchers { w.cancel() }
+        if !watchers.isEmpty {
+            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                let all = DispatchGroup()
+                for w in watchers {
+                    all.enter()
+                    w.released.notify(queue: .global()) { all.leave() }
+                }
+                all.notify(queue: .global()) { done.resume() }
+            }
+        }
         handle = nil
-        return failures
     }
 }
 
@@ -247,10 +245,31 @@ public struct InputChange: Sendable, Hashable {
     public var date: Date
 }
 
-/// The libgpiod chip handle; closing it (`gpiod_chip_close`) also releases its lines, so a
-/// chip actor that goes away without `shutdown` still frees the lines.
-private final class ChipHandle {
+/// The libgpiod chip handle; closing it (`gpiod_chip_close`) also releases its lines. It is
+/// closed when the chip actor and every watched line's lease have let go of it, so a chip actor
+/// that goes away without `shutdown` still frees its lines (its watchers' event sources are
+/// cancelled, their cancel handlers release their lines and drop the handle).
+final class ChipHandle: @unchecked Sendable {
+    // Immutable; closed once, in deinit.
     let raw: OpaquePointer
     init(raw: OpaquePointer) { self.raw = raw }
     deinit { lanterne_gpio_close(raw) }
+}
+
+/// A watched line, released once (on the chip's queue, by its event source's cancel handler),
+/// holding the chip's handle open until then: `gpiod_line_release` needs the chip.
+final class LineLease: @unchecked Sendable {
+    // Touched only on the chip's queue: set at creation, cleared by `end()`.
+    private var line: OpaquePointer?
+    private var chip: ChipHandle?
+    init(line: OpaquePointer, chip: ChipHandle?) {
+        self.line = line
+        self.chip = chip
+    }
+    /// Releases the line and lets go of the chip's handle.
+    func end() {
+        if let line { lanterne_gpio_release(line) }
+        line = nil
+        chip = nil
+    }
 }

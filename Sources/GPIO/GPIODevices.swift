@@ -3,7 +3,9 @@ import HAL
 import Lighting
 import Synchronization
 
-/// A relay or contactor coil on a GPIO line (HAL ``RelayOutput``).
+/// A relay or contactor coil on a GPIO line (HAL ``RelayOutput``). It switches when told: the
+/// board's minimum cycle is enforced by the control loop's switching guard, for every kind of
+/// output alike.
 public struct GPIORelay: RelayOutput {
     public let name: String
     public let chip: GPIOChip
@@ -12,12 +14,11 @@ public struct GPIORelay: RelayOutput {
     /// Requests the line as an output (consumer "lanterne") at `initial`.
     ///
     /// - Throws: ``HAL/HALError`` `.busy(consumer:)` naming the holder, `.notFound`.
-    public init(name: String, chip: GPIOChip, offset: Int, activeLow: Bool, initial: Bool, minimumCycleSeconds: Int) async throws(HALError) {
+    public init(name: String, chip: GPIOChip, offset: Int, activeLow: Bool, initial: Bool) async throws(HALError) {
         self.name = name
         self.chip = chip
         self.offset = offset
-        try await chip.requestOutput(offset: offset, activeLow: activeLow, initial: initial,
-                                     minimumCycle: TimeInterval(minimumCycleSeconds), device: name)
+        try await chip.requestOutput(offset: offset, activeLow: activeLow, initial: initial, device: name)
     }
 
     public func set(on: Bool) async throws(HALError) {
@@ -45,7 +46,7 @@ public struct GPIOStepDimmer: Dimmer {
     public init(name: String, chip: GPIOChip, offset: Int, activeLow: Bool, reducedLevel: DimLevel) async throws(HALError) {
         self.name = name
         self.reducedLevel = reducedLevel
-        relay = try await GPIORelay(name: name, chip: chip, offset: offset, activeLow: activeLow, initial: false, minimumCycleSeconds: 0)
+        relay = try await GPIORelay(name: name, chip: chip, offset: offset, activeLow: activeLow, initial: false)
     }
 
     public func set(level: DimLevel) async throws(HALError) { try await relay.set(on: level < .full) }

@@ -191,7 +191,7 @@ public enum BoardProbe {
                 }
             }
         }
-        for chip in chips.values { await chip.shutdown(outputs: [:]) }
+        for chip in chips.values { await chip.shutdown() }
         for line in lines.values { await line.close() }
         return entries
     }

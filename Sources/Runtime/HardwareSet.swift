@@ -24,8 +24,6 @@ public struct HardwareSet: Sendable {
     public var lines: [String: ModbusLine] = [:]
     public var chips: [String: GPIOChip] = [:]
     public var gateways: [String: ModbusDimmingGateway] = [:]
-    /// The output lines of each chip (offset → output id), to drive them at shutdown.
-    public var gpioOutputs: [String: [Int: String]] = [:]
     /// Devices that could not be opened, each naming its chip, line, bus or port.
     public var failures: [HALError] = []
 
@@ -104,14 +102,13 @@ public struct HardwareSet: Sendable {
                     switch o.kind {
                     case .relay, .dimmer:
                         let relay = try await GPIORelay(name: o.id, chip: chip, offset: offset, activeLow: g.activeLow,
-                                                        initial: initialOutputs[o.id] ?? false, minimumCycleSeconds: o.minimumCycleSeconds)
+                                                        initial: initialOutputs[o.id] ?? false)
                         set.outputs[o.id] = .relay(relay)
                     case .step:
                         let step = try await GPIOStepDimmer(name: o.id, chip: chip, offset: offset, activeLow: g.activeLow,
                                                             reducedLevel: o.reducedLevel ?? DimLevel(tenths: 500)!)
                         set.outputs[o.id] = .dimmer(step)
                     }
-                    set.gpioOutputs[g.chip, default: [:]][offset] = o.id
                 case .coil(let bus, let unit, let address):
                     guard let line = set.lines[bus] else { continue }
                     set.outputs[o.id] = .relay(ModbusCoilRelay(name: o.id, line: line, unit: UInt8(unit), coil: address))
@@ -166,19 +163,11 @@ public struct HardwareSet: Sendable {
         return set
     }
 
-    /// Drives GPIO outputs to the given values (output id → on), releases every line, closes
-    /// the chips and the Modbus lines.
-    ///
-    /// - Returns: the outputs that could not be driven.
-    @discardableResult
-    public func shutdown(outputs values: [String: Bool]) async -> [HALError] {
-        var failures: [HALError] = []
-        for (chipID, chip) in chips {
-            var byOffset: [Int: Bool] = [:]
-            for (offset, id) in gpioOutputs[chipID] ?? [:] { if let v = values[id] { byOffset[offset] = v } }
-            failures += await chip.shutdown(outputs: byOffset)
-        }
+    /// Releases every GPIO line, closes the chips and the Modbus lines. Drives nothing: the
+    /// control loop writes the safe states first (``ControlLoop/shutdown()``), through its
+    /// switching guard, which is the only path to the outputs.
+    public func shutdown() async {
+        for chip in chips.values { await chip.shutdown() }
         for line in lines.values { await line.close() }
-        return failures
     }
 }

@@ -3,6 +3,7 @@ import Cabinet
 import Dispatch
 import Foundation
 import HAL
+import Ledger
 import Lighting
 import Runtime
 
@@ -15,9 +16,13 @@ struct RunCommand: AsyncParsableCommand {
             Opens the board's GPIO chips and Modbus buses, then runs the control loop: the same \
             engine as 'lanterne simulate' decides, presence edges are handled as they arrive, \
             the rest every second. A device that fails puts its circuits in their safe state \
-            until it answers again. On SIGTERM or SIGINT every circuit goes to its safe state \
-            and the lines are released. Needs a board with driver: hardware (the simulated \
-            board runs with 'lanterne simulate'). Events are logged to standard error.
+            until it answers again; a relay is never switched faster than its minimumCycle. \
+            The clock is trusted only while the kernel says it is synchronised (an NTP client \
+            runs) and it reads later than this build and than the ledger's last record \
+            (--ledger); until then every circuit follows its fail-safe: the photocell, or its \
+            safe state. On SIGTERM or SIGINT every circuit goes to its safe state and the lines \
+            are released. Needs a board with driver: hardware (the simulated board runs with \
+            'lanterne simulate'). Events are logged to standard error.
             """)
 
     @Option(name: .customLong("cabinet"), help: ArgumentHelp("The cabinet file.", valueName: "file"))
@@ -25,6 +30,11 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("profile"), help: ArgumentHelp("Run this profile instead of the cabinet's.", valueName: "file"))
     var profile: String?
+
+    @Option(name: .customLong("ledger"), help: ArgumentHelp(
+        "The cabinet's ledger: the clock is not trusted while it reads earlier than the ledger's last record. Only read; a missing file is not created.",
+        valueName: "path"))
+    var ledger: String?
 
     func run() async throws {
         let loaded = CabinetLoader.load(path: cabinet, profileOverride: profile)
@@ -37,10 +47,12 @@ struct RunCommand: AsyncParsableCommand {
         let compiled = DimmingEngine.compile(profile: config.profile, installation: config.installation)
         guard let engine = compiled.value else { Console.report(compiled.diagnostics); throw ExitCode(1) }
         let log: @Sendable (String) -> Void = { Console.stderr("\(Console.isoUTC(Date())) \($0)\n") }
+        let floor = ledgerFloor(cabinet: config.site.id, log: log)
         let hardware = await HardwareSet.open(config.board)
         for failure in hardware.failures { log("cannot open: \(failure)") }
         log("cabinet \(config.site.id): board \(config.board.id), profile \(config.profile.id), \(config.installation.circuits.count) circuit(s)")
-        let loop = ControlLoop(engine: engine, board: config.board, circuitOutputs: config.outputs, hardware: hardware, log: log)
+        let loop = ControlLoop(engine: engine, board: config.board, circuitOutputs: config.outputs, hardware: hardware,
+                               settings: .init(trust: .standard(ledgerFloor: floor)), log: log)
         // Signals are caught before anything is driven, so a SIGTERM never skips the safe state.
         let (stops, stop) = AsyncStream.makeStream(of: Int32.self)
         let signals = [SIGTERM, SIGINT].map { sig -> DispatchSourceSignal in
@@ -63,5 +75,26 @@ struct RunCommand: AsyncParsableCommand {
         }
         signals.forEach { $0.cancel() }
         log("stopped")
+    }
+
+    /// The end of the ledger's last record for this cabinet, when `--ledger` names an existing
+    /// ledger (opened with `LedgerStore.open`, only read from); nil otherwise, said in the log.
+    func ledgerFloor(cabinet: String, log: @Sendable (String) -> Void) -> Date? {
+        guard let ledger else { return nil }
+        guard FileManager.default.fileExists(atPath: ledger) else {
+            log("ledger \(ledger) does not exist: no ledger floor for the clock")
+            return nil
+        }
+        do {
+            let store = try LedgerStore.open(path: ledger)
+            defer { try? store.close() }
+            let end = try store.lastIntervalEnd(cabinet: cabinet)
+            log("ledger \(ledger): " + (end.map { "the clock is not trusted before its last record, \(Console.isoUTC($0))" }
+                                       ?? "no record of cabinet \(cabinet) yet: no ledger floor for the clock"))
+            return end
+        } catch {
+            log("ledger \(ledger): \(error); no ledger floor for the clock")
+            return nil
+        }
     }
 }

@@ -3,67 +3,102 @@ import ModbusTestSupport
 import Testing
 
 /// `lanterne run` on a Modbus TCP cabinet (pymodbus peers): it drives the outputs and, on
-/// SIGTERM, leaves every circuit in its safe state.
+/// SIGTERM, leaves every circuit in its safe state; `--ledger` is a floor for the clock.
 @Suite(.serialized) struct RunCommandTests {
-    @Test func runsUntilSigtermAndLeavesTheSafeState() throws {
-        let io = try ModbusPeer(tcp: ["1:io:4"])
-        let dali = try ModbusPeer(tcp: ["3:gateway:4"])
-        try io.command("set 1 co 0 0 0")
-        try dali.command("set 3 hr 0 0")
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lanterne-run-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try """
-            board: tcp-test
-            driver: hardware
-            buses:
-              - { id: io, tcp: "\(io.address)", timeout: 200ms, retries: 0 }
-              - { id: dali, tcp: "\(dali.address)", timeout: 200ms, retries: 0 }
-            gateways:
-              - { id: gw, bus: dali, unit: 3, channels: 4, level: { register: 0, fullScale: 254 } }
-            outputs:
-              - { id: k1, kind: relay, safeState: "on", coil: { bus: io, unit: 1, address: 0 } }
-              - { id: k2, kind: relay, safeState: "on", coil: { bus: io, unit: 1, address: 1 } }
-              - { id: d1, kind: dimmer, safeState: "on", gateway: { id: gw, channel: 0 } }
-            """.write(to: dir.appendingPathComponent("board.yaml"), atomically: true, encoding: .utf8)
-        let profile = CLIRunner.packageRoot.appendingPathComponent("tools/gpio-sim/check/testbed-profile.yaml").path
-        try """
-            cabinet: run-test
-            site: { latitude: 49.648, longitude: 2.570, timeZone: Europe/Paris }
-            board: board.yaml
-            profile: \(profile)
-            luminaires:
-              - { id: led, ratedWatts: 40, legacyWatts: 150 }
-            circuits:
-              - { id: c1, output: k1, luminaire: led, count: 4 }
-              - { id: c2, output: k2, luminaire: led, count: 4 }
-              - { id: c3, output: d1, luminaire: led, count: 5 }
-            """.write(to: dir.appendingPathComponent("cabinet.yaml"), atomically: true, encoding: .utf8)
+    /// Two peers, a board and a cabinet file named `cabinet` in a fresh directory.
+    struct Cabinet {
+        let io: ModbusPeer, dali: ModbusPeer
+        let dir: URL
+        var file: String { dir.appendingPathComponent("cabinet.yaml").path }
 
-        let process = Process()
-        process.executableURL = CLIRunner.executable
-        process.arguments = ["run", "--cabinet", dir.appendingPathComponent("cabinet.yaml").path]
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        // The plan is applied within a second or two (day or night, whatever the time now).
-        var applied = false
-        for _ in 0..<100 {
-            if (try? dali.stats()["3"]?["6"]) != nil || (try? dali.stats()["3"]?["16"]) != nil { applied = true; break }
-            if (try? io.stats()["1"]?["5"]) != nil { applied = true; break }
-            usleep(50_000)
+        init(id: String = "run-test") throws {
+            io = try ModbusPeer(tcp: ["1:io:4"])
+            dali = try ModbusPeer(tcp: ["3:gateway:4"])
+            try io.command("set 1 co 0 0 0")
+            try dali.command("set 3 hr 0 0")
+            dir = FileManager.default.temporaryDirectory.appendingPathComponent("lanterne-run-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try ModbusTestbed.twoPeerBoard(id: "tcp-test", io: io.address, dali: dali.address, timeout: "200ms", outputs: [
+                "{ id: k1, kind: relay, safeState: \"on\", coil: { bus: io, unit: 1, address: 0 } }",
+                "{ id: k2, kind: relay, safeState: \"on\", coil: { bus: io, unit: 1, address: 1 } }",
+                "{ id: d1, kind: dimmer, safeState: \"on\", gateway: { id: gw, channel: 0 } }",
+            ]).write(to: dir.appendingPathComponent("board.yaml"), atomically: true, encoding: .utf8)
+            let profile = CLIRunner.packageRoot.appendingPathComponent("tools/gpio-sim/check/testbed-profile.yaml").path
+            try """
+                cabinet: \(id)
+                site: { latitude: 49.648, longitude: 2.570, timeZone: Europe/Paris }
+                board: board.yaml
+                profile: \(profile)
+                luminaires:
+                  - { id: led, ratedWatts: 40, legacyWatts: 150 }
+                circuits:
+                  - { id: c1, output: k1, luminaire: led, count: 4 }
+                  - { id: c2, output: k2, luminaire: led, count: 4 }
+                  - { id: c3, output: d1, luminaire: led, count: 5 }
+                """.write(to: dir.appendingPathComponent("cabinet.yaml"), atomically: true, encoding: .utf8)
         }
-        #expect(applied, "no output was written")
-        process.terminate()   // SIGTERM
-        process.waitUntilExit()
-        let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 0, "\(log)")
-        #expect(log.contains("cabinet run-test: board tcp-test, profile gpio-sim-check, 3 circuit(s)"))
-        #expect(log.contains("every circuit to its safe state"))
+
+        /// Runs `lanterne run` with `arguments` until an output was written, then SIGTERM.
+        /// Returns the exit status and standard error.
+        func runUntilWritten(_ arguments: [String]) throws -> (status: Int32, log: String, applied: Bool) {
+            let process = Process()
+            process.executableURL = CLIRunner.executable
+            process.arguments = ["run", "--cabinet", file] + arguments
+            let err = Pipe()
+            process.standardError = err
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            // The plan, or the fail-safe while the clock is not trusted, within a second or two.
+            var applied = false
+            for _ in 0..<100 {
+                if (try? dali.stats()["3"]?["6"]) != nil || (try? dali.stats()["3"]?["16"]) != nil { applied = true; break }
+                if (try? io.stats()["1"]?["5"]) != nil { applied = true; break }
+                usleep(50_000)
+            }
+            process.terminate()   // SIGTERM
+            process.waitUntilExit()
+            let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            return (process.terminationStatus, log, applied)
+        }
+    }
+
+    @Test func runsUntilSigtermAndLeavesTheSafeState() throws {
+        let cabinet = try Cabinet()
+        defer { try? FileManager.default.removeItem(at: cabinet.dir) }
+        let missing = cabinet.dir.appendingPathComponent("missing.sqlite").path
+        let r = try cabinet.runUntilWritten(["--ledger", missing])
+        #expect(r.applied, "no output was written")
+        #expect(r.status == 0, "\(r.log)")
+        #expect(r.log.contains("cabinet run-test: board tcp-test, profile gpio-sim-check, 3 circuit(s)"))
+        // The clock's trust is decided and said (this machine's kernel may or may not be synchronised).
+        #expect(r.log.contains(" clock trusted: ") || r.log.contains(" clock not trusted: "), "\(r.log)")
+        #expect(r.log.contains("every circuit to its safe state"))
+        // A missing ledger is no floor, and is not created.
+        #expect(r.log.contains("ledger \(missing) does not exist: no ledger floor for the clock"))
+        #expect(!FileManager.default.fileExists(atPath: missing))
         // Safe state 'on' everywhere: contactors closed, the dimmer at full.
-        #expect(try io.get(unit: 1, table: "co", address: 0, count: 2) == [1, 1])
-        #expect(try dali.get(unit: 3, table: "hr", address: 0, count: 1) == [254])
+        #expect(try cabinet.io.get(unit: 1, table: "co", address: 0, count: 2) == [1, 1])
+        #expect(try cabinet.dali.get(unit: 3, table: "hr", address: 0, count: 1) == [254])
+    }
+
+    /// A ledger holding records of 2100 for this cabinet: today's clock reads earlier than its
+    /// last record, so it is not trusted whatever the kernel says, and the circuits follow
+    /// their fail-safe (here 'on').
+    @Test func theLedgersLastRecordIsAFloorForTheClock() throws {
+        let cabinet = try Cabinet(id: "montdidier-remparts")
+        defer { try? FileManager.default.removeItem(at: cabinet.dir) }
+        let ledger = cabinet.dir.appendingPathComponent("ledger.sqlite").path
+        let sim = try CLIRunner.run(["simulate", "--cabinet", "examples/montdidier.yaml", "--from", "2100-01-01", "--to", "2100-01-02",
+                                     "--ledger", ledger, "--quiet"])
+        #expect(sim.status == 0, "\(sim.stderr)")
+        let r = try cabinet.runUntilWritten(["--ledger", ledger])
+        #expect(r.status == 0, "\(r.log)")
+        #expect(r.log.contains("ledger \(ledger): the clock is not trusted before its last record, 2100-01-01T23:00:00Z"), "\(r.log)")
+        #expect(r.log.contains("clock not trusted: ") && r.log.contains("the clock reads earlier than the ledger's last record (2100-01-01T23:00:00Z)"),
+                "\(r.log)")
+        // The fail-safe ('on') was written while running, not only at the shutdown.
+        #expect(r.applied)
+        #expect(try cabinet.io.get(unit: 1, table: "co", address: 0, count: 2) == [1, 1])
     }
 
     @Test func aSimulatedBoardIsRefused() throws {

@@ -317,6 +317,38 @@ func presence(_ e: DimmingEngine, _ tracks: [String: PresenceTrack]) -> Presence
         #expect(none.evaluate(at: night, inputs: EngineInputs()).circuits[0].reason == .failSafe("no valid profile"))
     }
 
+    /// docs/PROFILES.md, "Clock trust": with the clock untrusted, astronomy cannot be believed;
+    /// each circuit follows the photocell where there is a working one, else its safe state
+    /// (`astronomical` then means on: a street is never left dark); `on` and `off` are kept.
+    @Test func anUntrustedClockFollowsThePhotocellOrTheSafeState() throws {
+        let states: [SafeState] = [.on, .off, .photocell, .astronomical]
+        let inst = Installation(site: montdidier, circuits: states.map {
+            CircuitSpec(id: $0.rawValue, name: $0.rawValue, luminaireCount: 1, model: LuminaireModel(ratedPower: Watts(40)),
+                        legacyPower: Watts(100), safeState: $0)
+        })
+        let e = try engine(profile(points: """
+                  - { at: sunset, level: 50 }
+                  - { at: sunrise, level: 0 }
+            """, circuits: "[on, off, photocell, astronomical]"), inst)
+        let noon = utc("2026-11-20T12:30:00Z"), night = utc("2026-11-20T23:30:00Z")
+        func levels(_ t: Date, _ cell: PhotocellObservations?) -> [Double] {
+            let out = e.evaluate(at: t, inputs: EngineInputs(clockTrusted: false, photocell: cell))
+            #expect(out.circuits.allSatisfy { $0.reason == .failSafe("clock not trusted") })
+            return out.circuits.map(\.base.percent)
+        }
+        let dark = PhotocellObservations(initiallyDark: true), light = PhotocellObservations(initiallyDark: false)
+        // The instant does not matter, the photocell does: (on, off, photocell, astronomical).
+        for t in [noon, night] {
+            #expect(levels(t, dark) == [100, 0, 100, 100])
+            #expect(levels(t, light) == [100, 0, 0, 0])
+            #expect(levels(t, nil) == [100, 0, 100, 100])
+        }
+        // Trusted, a fault gives `astronomical` its astronomy: off at noon, on at night.
+        let faulted = EngineInputs(faultedCircuits: ["astronomical"], photocell: dark)
+        #expect(e.evaluate(at: noon, inputs: faulted).circuits[3].base.percent == 0)
+        #expect(e.evaluate(at: night, inputs: faulted).circuits[3].base.percent == 100)
+    }
+
     @Test func minimumLevelClampsNonZeroRequests() throws {
         let e = try engine(profile(points: """
                   - { at: sunset, level: 5 }

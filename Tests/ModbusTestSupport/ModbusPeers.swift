@@ -64,6 +64,26 @@ public enum ModbusTestbed {
     }
 }
 
+extension ModbusTestbed {
+    /// The text of a hardware board on two TCP peers: bus `io` (an I/O module) and bus `dali`
+    /// with a 4-channel gateway `gw` at unit 3 (`switchCoil`: its channels also switched by
+    /// coils 0-3), and the given outputs (YAML flow mappings, one a line).
+    public static func twoPeerBoard(id: String = "modbus-test", io: String, dali: String, timeout: String = "150ms",
+                                    switchCoil: Bool = false, outputs: [String]) -> String {
+        """
+        board: \(id)
+        driver: hardware
+        buses:
+          - { id: io, tcp: "\(io)", timeout: \(timeout), retries: 0 }
+          - { id: dali, tcp: "\(dali)", timeout: \(timeout), retries: 0 }
+        gateways:
+          - { id: gw, bus: dali, unit: 3, channels: 4, level: { register: 0, fullScale: 254 }\(switchCoil ? ", switch: { coil: 0 }" : "") }
+        outputs:
+        \(outputs.map { "  - " + $0 }.joined(separator: "\n"))
+        """
+    }
+}
+
 public struct TestbedError: Error, CustomStringConvertible, Sendable {
     public var description: String
     public init(_ d: String) { description = d }

@@ -148,6 +148,9 @@ import Testing
         do { _ = try await line.readRegisters(unit: 1, input: true, address: 72, count: 2) } catch {
             #expect(error.kind == .faulted)
             #expect(error.message.contains("timeout"))
+            // Faulted by timeouts: refused as transient, and reported to HAL callers as a timeout.
+            #expect(error.cause == .timeout && error.isTransient)
+            #expect(error.halError(device: "meter-c1").kind == .timeout)
         }
         #expect(await line.framesSent == frames)
         // The other device is untouched.

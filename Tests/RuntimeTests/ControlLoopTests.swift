@@ -6,19 +6,10 @@ import Runtime
 import Testing
 
 /// The control loop over simulated devices: the same code path as on GPIO or Modbus, on a
-/// manual clock.
+/// manual clock (a synchronised kernel, 2026-12-21 22:00 UTC: night in Picardy).
 @Suite struct ControlLoopTests {
-    final class Clock: @unchecked Sendable {
-        let lock = NSLock()
-        var t = Date(timeIntervalSince1970: 1_797_890_400)   // 2026-12-21 22:00 UTC, night in Picardy
-        func now() -> Date { lock.lock(); defer { lock.unlock() }; return t }
-        func advance(_ s: TimeInterval) { lock.lock(); t += s; lock.unlock() }
-    }
-
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
     struct Bench {
-        let clock: Clock
+        let clock: ManualClock
         let relay1: SimulatedRelay, relay2: SimulatedRelay, dimmer: SimulatedDimmer
         let loop: ControlLoop
         let board: Board
@@ -27,23 +18,16 @@ import Testing
     static func bench(photocellDark: Bool? = nil) throws -> Bench {
         let board = try #require(BoardLoader.load(path: repo.appendingPathComponent("boards/gpio-sim.yaml").path).value)
         let profile = try #require(ProfileLoader.load(path: repo.appendingPathComponent("tools/gpio-sim/check/testbed-profile.yaml").path).value)
-        let site = Site(id: "t", name: "t", coordinate: GeoCoordinate(latitude: 49.65, longitude: 2.57)!, timeZone: TimeZone(identifier: "Europe/Paris")!)
-        let led = LuminaireModel(ratedPower: Watts(40))
-        let installation = Installation(site: site, circuits: [
-            CircuitSpec(id: "c1", name: "1", luminaireCount: 4, model: led, legacyPower: Watts(150), safeState: .astronomical),
-            CircuitSpec(id: "c2", name: "2", luminaireCount: 4, model: led, legacyPower: Watts(150), safeState: .on),
-            CircuitSpec(id: "c3", name: "3", luminaireCount: 5, model: led, legacyPower: Watts(70), safeState: .astronomical),
-        ])
-        let engine = try #require(DimmingEngine.compile(profile: profile, installation: installation).value)
-        let clock = Clock()
-        let r1 = SimulatedRelay(name: "relay-1", clock: { clock.now() })
-        let r2 = SimulatedRelay(name: "relay-2", clock: { clock.now() })
+        let engine = try compile(profile, [("c1", 4, .astronomical), ("c2", 4, .on), ("c3", 5, .astronomical)])
+        let clock = ManualClock(wall: winterNight)
+        let r1 = SimulatedRelay(name: "relay-1", clock: { clock.wallNow })
+        let r2 = SimulatedRelay(name: "relay-2", clock: { clock.wallNow })
         let dim = SimulatedDimmer(name: "step-1")
         var hw = HardwareSet()
         hw.outputs = ["relay-1": .relay(r1), "relay-2": .relay(r2), "step-1": .dimmer(dim)]
         if let photocellDark { hw.inputs["photocell"] = SimulatedDigitalInput(name: "photocell", initialValue: photocellDark) }
         let loop = ControlLoop(engine: engine, board: board, circuitOutputs: ["c1": "relay-1", "c2": "relay-2", "c3": "step-1"],
-                               hardware: hw, now: { clock.now() })
+                               hardware: hw, clock: clock)
         return Bench(clock: clock, relay1: r1, relay2: r2, dimmer: dim, loop: loop, board: board)
     }
 
@@ -65,9 +49,9 @@ import Testing
     @Test func presenceRaisesAtOnceAndTheHoldEnds() async throws {
         let b = try Self.bench()
         await b.loop.tick()
-        await b.loop.detected(sensor: "pir-1", at: b.clock.now())
+        await b.loop.detected(sensor: "pir-1")
         #expect(try await b.dimmer.level == .full)
-        b.clock.advance(5)
+        b.clock.advance(by: .seconds(5))
         await b.loop.tick()
         #expect(try await b.dimmer.level == DimLevel(percent: 50)!)
     }
@@ -76,7 +60,7 @@ import Testing
         let b = try Self.bench()
         await b.loop.tick()
         await b.dimmer.injectFault(.timeout, message: "no reply")
-        await b.loop.detected(sensor: "pir-1", at: b.clock.now())
+        await b.loop.detected(sensor: "pir-1")
         #expect(await b.loop.faultedCircuits == ["c3"])
         #expect(try await b.relay1.state == true)          // the rest keeps working
         await b.dimmer.clearFault()
@@ -89,9 +73,13 @@ import Testing
     @Test func shutdownWritesEverySafeState() async throws {
         let b = try Self.bench()
         await b.loop.tick()
-        let values = await b.loop.enterSafeState()
-        #expect(values == ["relay-1": true, "relay-2": true, "step-1": false])
+        await b.loop.detected(sensor: "pir-1")
         #expect(try await b.dimmer.level == .full)
+        try await b.relay1.switchOff()      // someone else switched it: the safe state must rewrite it
+        await b.loop.enterSafeState()
+        #expect(try await b.relay1.state == true)           // astronomical, night: on
+        #expect(try await b.relay2.state == true)           // on
+        #expect(try await b.dimmer.level == .full)          // astronomical, night: 100 % (no presence in the safe state)
     }
 }
 
@@ -126,10 +114,10 @@ actor SlowRelay: RelayOutput {
         hw.outputs["relay-1"] = .relay(slow1)
         hw.outputs["relay-2"] = .relay(slow2)
         let loop = ControlLoop(engine: engine, board: b.board, circuitOutputs: ["c1": "relay-1", "c2": "relay-2", "c3": "step-1"],
-                               hardware: hw, now: { b.clock.now() })
+                               hardware: hw, clock: b.clock)
         let tick = Task { await loop.tick() }      // writes relay-1 (50 ms), relay-2, then step-1 at 50 %
         while await !slow1.busy { await Task.yield() }
-        await loop.detected(sensor: "pir-1", at: b.clock.now())   // meanwhile: step-1 at 100 %
+        await loop.detected(sensor: "pir-1")   // meanwhile: step-1 at 100 %
         _ = await tick.value
         #expect(try await b.dimmer.level == .full)
         let on1 = await slow1.on, on2 = await slow2.on

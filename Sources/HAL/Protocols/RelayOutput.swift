@@ -7,7 +7,9 @@ public protocol RelayOutput: Haltable {
     /// allowed and does not count as a switching operation.
     ///
     /// - Throws: ``HALError`` — `.invalidArgument` when the relay would cycle faster than it
-    ///   allows, `.halted` after ``Haltable/halt()``, and bus or device kinds from the driver.
+    ///   allows (a simulated contactor can refuse; the hardware drivers switch when told, and
+    ///   the runtime's switching guard never asks too soon), `.halted` after
+    ///   ``Haltable/halt()``, and bus or device kinds from the driver.
     func set(on: Bool) async throws(HALError)
 
     /// The contact state last commanded or read back: `true` when the circuit is energised.

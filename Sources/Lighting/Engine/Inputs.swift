@@ -30,6 +30,12 @@ public struct PhotocellObservations: Sendable, Hashable {
         return transitions.first { $0.at > window.lowerBound && $0.at <= window.upperBound && $0.dark == dark }?.at
     }
 
+    /// The same reports with every instant moved by `seconds`: after the wall clock stepped by
+    /// `seconds`, the reports stay as far in the past as they were.
+    public func shifted(by seconds: TimeInterval) -> PhotocellObservations {
+        PhotocellObservations(initiallyDark: initiallyDark, transitions: transitions.map { ($0.at.addingTimeInterval(seconds), $0.dark) })
+    }
+
     public static func == (l: Self, r: Self) -> Bool {
         l.initiallyDark == r.initiallyDark && l.transitions.count == r.transitions.count
             && zip(l.transitions, r.transitions).allSatisfy { $0.at == $1.at && $0.dark == $1.dark }
@@ -183,6 +189,17 @@ public struct PresenceState: Sendable, Hashable {
     /// Records a detection of `sensor` at `t`; unknown sensors are ignored.
     public mutating func detected(sensor: String, at t: Date) {
         if let i = slot(of: sensor) { detected(slot: i, at: t) }
+    }
+
+    /// Moves every track by `seconds`: after the wall clock stepped by `seconds`, a hold or a
+    /// fade in progress keeps the duration it had left (durations are not the wall clock's).
+    public mutating func shift(by seconds: TimeInterval) {
+        for i in tracks.indices {
+            guard let t = tracks[i] else { continue }
+            tracks[i] = PresenceTrack(episodeStart: t.episodeStart.addingTimeInterval(seconds),
+                                      lastDetection: t.lastDetection.addingTimeInterval(seconds))
+        }
+        recomputeEnd()
     }
 
     /// Forgets the tracks whose raise has ended by `t`.

@@ -44,6 +44,15 @@ public enum LevelReason: Sendable, Hashable, CustomStringConvertible {
         case .noGroup: return "circuit in no group: fail-safe"
         }
     }
+
+    /// True when the circuit is in its board-defined safe state (clock not trusted, hardware
+    /// fault, no valid profile, no group).
+    public var isFailSafe: Bool {
+        switch self {
+        case .failSafe, .noGroup: return true
+        case .plan, .photocell, .photocellTimeout, .minimumBurn, .relayCycle, .dayStart, .presence, .override: return false
+        }
+    }
 }
 
 /// One group's plan for one lighting day, resolved to instants: from `at`, the level moves to

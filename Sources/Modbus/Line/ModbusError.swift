@@ -19,7 +19,8 @@ public struct ModbusError: Error, Sendable, Hashable, CustomStringConvertible {
         /// The request itself is invalid (too many registers, address out of range).
         case invalidRequest
         /// The device is marked faulted after repeated failures, and its next retry is not due:
-        /// the request was not sent. The message carries the failure that faulted it.
+        /// the request was not sent. ``ModbusError/cause`` is the kind of the failure that
+        /// faulted it, the message carries that failure.
         case faulted
 
         public var description: String {
@@ -47,9 +48,14 @@ public struct ModbusError: Error, Sendable, Hashable, CustomStringConvertible {
     public var address: Int?
     /// The driver's explanation, e.g. libmodbus' `strerror` text.
     public var message: String
+    /// For ``Kind/faulted``: the kind of the failure that faulted the unit (nil otherwise, or
+    /// when it is not known).
+    public var cause: Kind?
 
-    public init(_ kind: Kind, line: String, unit: UInt8? = nil, function: UInt8? = nil, address: Int? = nil, message: String) {
+    public init(_ kind: Kind, line: String, unit: UInt8? = nil, function: UInt8? = nil, address: Int? = nil, message: String,
+                cause: Kind? = nil) {
         self.kind = kind
+        self.cause = cause
         self.line = line
         self.unit = unit
         self.function = function
@@ -69,15 +75,10 @@ public struct ModbusError: Error, Sendable, Hashable, CustomStringConvertible {
     /// One line: `192.168.1.20:502 unit 3 function 4 register 72: timeout: no reply within 500 ms`.
     public var description: String { "\(location): \(kind): \(message)" }
 
-    /// True when trying again later may succeed (timeouts, damaged frames, broken connections,
-    /// busy devices).
-    public var isTransient: Bool {
-        switch kind {
-        case .timeout, .badFrame, .connection, .open, .faulted: return true
-        case .exception(let c): return c == 5 || c == 6 || c == 10 || c == 11
-        case .invalidRequest: return false
-        }
-    }
+    /// True when trying again later may succeed: exactly when the ``HAL/HALError`` kind this
+    /// failure maps to is transient (``halKind``). One rule, kept in ``halKind``: the line's
+    /// retries and a HAL caller (the control loop, the probe) always agree.
+    public var isTransient: Bool { halKind.isTransient }
 
     /// Whether this failure counts against the device's health: the device did not answer
     /// usefully. An "illegal address" reply is an answer (discovery relies on it), a server
@@ -90,20 +91,39 @@ public struct ModbusError: Error, Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// The same failure as a ``HAL/HALError`` for the device named `device`.
-    public func halError(device: String) -> HALError {
-        let halKind: HALError.Kind
-        switch kind {
-        case .timeout: halKind = .timeout
-        case .badFrame, .connection, .open: halKind = .busFault
-        case .exception(2): halKind = .notFound
-        case .exception(3): halKind = .invalidArgument
-        case .exception(1): halKind = .unsupported
-        case .exception: halKind = .deviceFault
-        case .invalidRequest: halKind = .invalidArgument
-        case .faulted: halKind = .deviceFault
+    /// The ``HAL/HALError`` kind of this failure: **the one place where a Modbus failure is
+    /// classified** (``isTransient`` and ``halError(device:)`` both derive from it).
+    ///
+    /// - no reply, 10 (gateway path unavailable), 11 (gateway target failed to respond):
+    ///   `.timeout` — transient;
+    /// - damaged frame, broken connection, port or host not opened: `.busFault` — transient;
+    /// - 5 (acknowledge: a long operation under way), 6 (server busy): `.busy` — transient;
+    /// - 2 (illegal address): `.notFound`; 3 (illegal value), an invalid request:
+    ///   `.invalidArgument`; 1 (illegal function): `.unsupported`; 4 (server failure) and any
+    ///   other exception: `.deviceFault` — not transient;
+    /// - ``Kind/faulted`` (the unit is in its back-off; nothing was sent): the kind of the
+    ///   failure that faulted it (``cause``), so that the refusal is exactly as transient as
+    ///   that failure — a unit faulted by timeouts will be tried again, one faulted by a server
+    ///   failure reports a device fault. Without a known cause, `.deviceFault`.
+    public var halKind: HALError.Kind {
+        if kind == .faulted {
+            guard let cause, cause != .faulted else { return .deviceFault }
+            return ModbusError(cause, line: line, message: message).halKind
         }
-        return HALError(halKind, device: device, location: location, message: "\(kind): \(message)")
+        switch kind {
+        case .timeout, .exception(10), .exception(11): return .timeout
+        case .badFrame, .connection, .open: return .busFault
+        case .exception(5), .exception(6): return .busy(consumer: nil)
+        case .exception(2): return .notFound
+        case .exception(3), .invalidRequest: return .invalidArgument
+        case .exception(1): return .unsupported
+        case .exception, .faulted: return .deviceFault
+        }
+    }
+
+    /// The same failure as a ``HAL/HALError`` for the device named `device` (kind: ``halKind``).
+    public func halError(device: String) -> HALError {
+        HALError(halKind, device: device, location: location, message: "\(kind): \(message)")
     }
 
     static func addressWord(_ function: UInt8) -> String {

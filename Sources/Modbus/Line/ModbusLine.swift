@@ -156,7 +156,7 @@ public actor ModbusLine {
         if h.state == .faulted, let next = h.nextAttempt, t < next {
             let cause = h.lastError.map { "\($0.kind): \($0.message)" } ?? "earlier failures"
             throw ModbusError(.faulted, line: endpoint.shortName, unit: unit, function: function, address: address,
-                              message: "\(cause); next attempt in \(Self.format(next - t))")
+                              message: "\(cause); next attempt in \(Self.format(next - t))", cause: h.lastError?.kind)
         }
         // A faulted unit gets a single probing attempt; a healthy one its retries.
         let attempts = h.state == .faulted ? 1 : 1 + max(0, options.retries)

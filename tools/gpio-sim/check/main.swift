@@ -74,20 +74,101 @@ do {
         check("missing line names the line and the chip", error.kind == .notFound && error.description.contains("relay-9"), error.description)
         say("     \(error)")
     }
-    await chip.shutdown(outputs: [:])
+    await chip.shutdown()
 } catch {
     check("chip opens by label", false, error.description)
 }
 
+/// Whether another process (libgpiod's `gpioget`) can request every line in `lines` now.
+/// (posix_spawn: Foundation's Process needs a socket pair the guest's CoreFoundation cannot make.)
+func othersCanRequest(_ lines: [Int]) -> (ok: Bool, output: String) {
+    let path = "/usr/bin/gpioget"
+    var fds: [Int32] = [0, 0]
+    guard pipe(&fds) == 0 else { return (false, "pipe failed") }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
+    posix_spawn_file_actions_addclose(&actions, fds[0])
+    let args = [path, env["GPIOSIM_CHIP"] ?? "gpiochip0"] + lines.map(String.init)
+    let argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid: pid_t = 0
+    let rc = posix_spawn(&pid, path, &actions, nil, argv, environ)
+    close(fds[1])
+    defer { close(fds[0]) }
+    guard rc == 0 else { return (false, "cannot run gpioget: \(String(cString: strerror(rc)))") }
+    var output = [UInt8]()
+    var chunk = [UInt8](repeating: 0, count: 512)
+    while true {
+        let n = read(fds[0], &chunk, chunk.count)
+        if n <= 0 { break }
+        output += chunk[0..<n]
+    }
+    var status: Int32 = 0
+    waitpid(pid, &status, 0)
+    let text = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    return (status == 0, text)
+}
+/// Polls `othersCanRequest` for up to two seconds (a dropped chip lets go from its queue).
+func othersCanRequestSoon(_ lines: [Int]) -> (ok: Bool, output: String) {
+    var last = othersCanRequest(lines)
+    for _ in 0..<40 where !last.ok {
+        usleep(50_000)
+        last = othersCanRequest(lines)
+    }
+    return last
+}
+
+// 2b. A chip dropped without shutdown frees its lines: an output and a watched input (the edge
+//     watcher's handler must not keep the chip alive).
+do {
+    do {
+        let chip = try GPIOChip("lanterne-sim", device: "dropped")
+        try await chip.requestOutput(offset: Line.relay3, activeLow: false, initial: false, device: "relay-3")
+        try await chip.requestInput(offset: Line.pir2, activeLow: false, bias: .asIs, onChange: { _ in }, device: "pir-2")
+        let held = othersCanRequest([Line.relay3, Line.pir2])
+        check("lines held by a chip are refused to gpioget", !held.ok, "gpioget could request them: \(held.output)")
+    }
+    let freed = othersCanRequestSoon([Line.relay3, Line.pir2])
+    check("a chip dropped without shutdown frees its output and watched input lines", freed.ok, freed.output)
+} catch {
+    check("dropped chip setup", false, error.description)
+}
+
+// 2c. The kernel's clock synchronisation state, read through the runtime's thin wrapper: the
+//     guest runs no time sync, so the kernel says unsynchronised and the clock is not trusted.
+switch HostClock().synchronisation() {
+case .success(let sync):
+    let trust = ClockTrust.evaluate(kernel: .success(sync), wall: Date(), policy: .init())
+    check("adjtimex in the guest: unsynchronised (no time sync), so the clock is not trusted",
+          sync.unsynchronised && trust.reasons.contains(.kernelUnsynchronised), "\(sync), \(trust.reasons)")
+case .failure(let e):
+    check("adjtimex in the guest", false, e.description)
+}
+
 // 3. Open the board's hardware (on the check's clock: detections are stamped with it).
-/// Simulated wall time: a December night in Picardy, moved on by the check, plus real time.
-final class TestClock: @unchecked Sendable {
+/// The check's time: a December night in Picardy plus real time, and time the check skips
+/// (both clocks move, so the loop sees no step); a synchronised kernel.
+final class TestClock: CabinetClock, @unchecked Sendable {
     let lock = NSLock()
     let base = Date(timeIntervalSince1970: 1_797_890_400)   // 2026-12-21 22:00 UTC
-    let started = Date()
-    var skipped: TimeInterval = 0
-    func now() -> Date { lock.lock(); defer { lock.unlock() }; return base.addingTimeInterval(skipped + Date().timeIntervalSince(started)) }
-    func skip(_ s: TimeInterval) { lock.lock(); skipped += s; lock.unlock() }
+    let started = ContinuousClock.now
+    var skipped: Duration = .zero
+    var wallNow: Date {
+        lock.lock(); defer { lock.unlock() }
+        let elapsed = (ContinuousClock.now - started) + skipped
+        return base.addingTimeInterval(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+    }
+    var monotonicNow: ContinuousClock.Instant { lock.lock(); defer { lock.unlock() }; return ContinuousClock.now.advanced(by: skipped) }
+    func sleep(until deadline: ContinuousClock.Instant) async throws {
+        let real = lock.withLock { deadline.advanced(by: .zero - skipped) }
+        try await Task.sleep(until: real, clock: .continuous)
+    }
+    func synchronisation() -> Result<KernelClockSync, KernelClockError> { .success(.synchronised()) }
+    func now() -> Date { wallNow }
+    func skip(_ s: Duration) { lock.lock(); skipped += s; lock.unlock() }
 }
 let clock = TestClock()
 let hardware = await HardwareSet.open(board, now: { clock.now() })
@@ -103,7 +184,7 @@ do {
         check("a held line names its consumer", error.kind == .busy(consumer: "lanterne") && error.description.contains("\"lanterne\""), error.description)
         say("     \(error)")
     }
-    await other.shutdown(outputs: [:])
+    await other.shutdown()
 } catch { check("second chip handle", false, error.description) }
 
 // 5. Relay outputs, seen in sim_gpioN/value (relay-2 is active-low).
@@ -167,7 +248,7 @@ guard let profile = profileLoaded.value, let engine = DimmingEngine.compile(prof
     say("FAIL engine: cannot compile the test profile"); exit(1)
 }
 let loop = ControlLoop(engine: engine, board: board, circuitOutputs: ["c1": "relay-1", "c2": "relay-2", "c3": "step-1"],
-                       hardware: hardware, now: { clock.now() }, log: { say("     log: \($0)") })
+                       hardware: hardware, clock: clock, log: { say("     log: \($0)") })
 pull(Line.pir1, up: false)
 pull(Line.photocell, up: true)     // the photocell says dark, as it should at 22:00 in December
 let running = Task.detached { await loop.run(releasing: false) }   // off the main actor, which polls sysfs
@@ -176,19 +257,29 @@ check("the plan is applied: c1 on, c3 at 50 % (step line active)", planApplied,
       "relay-1 \(simValue(Line.relay1)), step-1 \(simValue(Line.step1))")
 var latencies: [Int64] = []
 var missed = 0
+var misses: [String] = []
 let rounds = planApplied ? Int(env["GPIOSIM_ROUNDS"] ?? "") ?? 200 : 0
-for _ in 0..<rounds {
+for round in 0..<rounds {
     let t0 = monotonicNanoseconds()
     pull(Line.pir1, up: true)
-    guard let _ = waitFor(Line.step1, 0) else { missed += 1; pull(Line.pir1, up: false); if missed > 3 { break }; continue }
+    guard let _ = waitFor(Line.step1, 0) else {
+        missed += 1
+        misses.append("round \(round): no raise within 3 s (c3: \(await loop.output.circuits[2].reason))")
+        pull(Line.pir1, up: false)
+        if missed > 3 { break }
+        continue
+    }
     latencies.append(monotonicNanoseconds() - t0)
     pull(Line.pir1, up: false)
-    clock.skip(5)              // past the 1 s hold
+    clock.skip(.seconds(5))    // past the 1 s hold
     await loop.tick()
-    if waitFor(Line.step1, 1) == nil { missed += 1 }
+    if waitFor(Line.step1, 1) == nil {
+        missed += 1
+        misses.append("round \(round): the hold did not end within 3 s (c3: \(await loop.output.circuits[2].reason))")
+    }
 }
 check("every presence edge raises c3 to 100 % (step line released) and the hold ends", rounds > 0 && missed == 0 && latencies.count == rounds,
-      "\(missed) of \(rounds) rounds missed")
+      "\(missed) of \(rounds) rounds missed: \(misses.joined(separator: "; "))")
 if !latencies.isEmpty {
     let sorted = latencies.sorted()
     func pct(_ p: Double) -> Double { Double(sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]) / 1e6 }
@@ -208,7 +299,31 @@ await running.value
 check("safe state: c1 (astronomical, night) on", simValue(Line.relay1) == 1, "relay-1 \(simValue(Line.relay1))")
 check("safe state: c2 ('on', active-low) drives its line low", simValue(Line.relay2) == 0, "relay-2 \(simValue(Line.relay2))")
 check("safe state: c3 (astronomical) at full, step line released", simValue(Line.step1) == 0, "step-1 \(simValue(Line.step1))")
-await hardware.shutdown(outputs: [:])
+await hardware.shutdown()
+
+// 10. After shutdown every line can be requested again: by another process (gpioget), and by
+//     a second chip that watches an input the first one watched and gets its edges.
+let after = othersCanRequest(Array(0..<8))
+check("after shutdown another consumer (gpioget) can request all 8 lines", after.ok, after.output)
+do {
+    let again = try GPIOChip("lanterne-sim", device: "again")
+    let (edges, edge) = AsyncStream.makeStream(of: InputChange.self)
+    try await again.requestInput(offset: Line.pir1, activeLow: false, bias: .asIs, onChange: { edge.yield($0) }, device: "pir-1")
+    let got = await withTaskGroup(of: Bool.self) { group in
+        group.addTask { for await c in edges where c.level { return true }; return false }
+        group.addTask { try? await Task.sleep(for: .seconds(3)); return false }
+        pull(Line.pir1, up: true)
+        let first = await group.next() ?? false
+        group.cancelAll()
+        edge.finish()
+        return first
+    }
+    check("after shutdown a second chip watches pir-1 again and gets its edge", got, "no edge within 3 s")
+    pull(Line.pir1, up: false)
+    await again.shutdown()
+} catch {
+    check("after shutdown a second chip requests pir-1", false, error.description)
+}
 
 say(failures == 0 ? "gpio-sim-check: all checks passed" : "gpio-sim-check: \(failures) check(s) failed")
 exit(Int32(min(failures, 100)))

@@ -1,0 +1,54 @@
+import Foundation
+import HAL
+
+/// Something the control loop saw or did that a record of the cabinet should keep: the clock's
+/// trust won or lost, a step of the wall clock, a switching deferred by the minimum cycle, an
+/// output failing or answering again. The loop hands each one to its `events` callback and logs
+/// its ``description``.
+public struct ControlEvent: Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: Sendable, Hashable {
+        /// The clock is trusted (again, or from the first step on).
+        case clockTrusted
+        /// The clock is not trusted (from the first step on, or no longer): every circuit
+        /// follows its fail-safe.
+        case clockUntrusted([ClockTrust.Reason])
+        /// The wall clock moved by `by` more (positive) or less (negative) than the monotonic
+        /// clock since the previous reading: it was set. `expected` is where it would be
+        /// without the step, `reading` where it is.
+        case wallClockStepped(by: Duration, expected: Date, reading: Date)
+        /// A switching of `output` (circuit `circuit`) to `contact` was held back by its
+        /// minimum cycle for `remaining`; it is applied then if still wanted.
+        case switchingDeferred(circuit: String, output: String, contact: Bool, remaining: Duration)
+        /// A write to `output` failed: `circuit` is in its safe state until it answers.
+        case outputFailed(circuit: String, output: String, error: HALError)
+        /// `output` answers again: `circuit` is back to its plan.
+        case outputRecovered(circuit: String, output: String)
+    }
+
+    /// The wall clock's reading when it happened (as read then, trusted or not).
+    public var at: Date
+    public var kind: Kind
+
+    public init(at: Date, kind: Kind) {
+        self.at = at
+        self.kind = kind
+    }
+
+    /// The log line.
+    public var description: String {
+        switch kind {
+        case .clockTrusted:
+            return "clock trusted: circuits follow their plans"
+        case .clockUntrusted(let reasons):
+            return "clock not trusted: \(reasons.map(\.description).joined(separator: "; ")); every circuit follows its fail-safe"
+        case .wallClockStepped(let by, let expected, let reading):
+            return "wall clock stepped by \(TimeText.seconds(by, sign: true)) (expected \(TimeText.iso(expected)), reads \(TimeText.iso(reading))); tonight's schedule recomputed"
+        case .switchingDeferred(let circuit, let output, let contact, let remaining):
+            return "circuit \(circuit): switching \(output) \(contact ? "on" : "off") deferred \(TimeText.seconds(remaining)) by its minimum cycle"
+        case .outputFailed(let circuit, _, let error):
+            return "circuit \(circuit): \(error); circuit in its safe state until the output answers"
+        case .outputRecovered(let circuit, let output):
+            return "circuit \(circuit): output \(output) answers again; back to its plan"
+        }
+    }
+}
