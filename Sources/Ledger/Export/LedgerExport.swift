@@ -135,6 +135,62 @@ extension LedgerStore {
     }
 }
 
+/// What a row's avoided energy is worth: each interval's avoided watt-hours at the tariff and
+/// the emission factor in force at its start. Scalars only (no allocation per row); with one
+/// tariff and one factor over the row, the figures are exactly avoided Wh × price and avoided
+/// Wh × factor, rounded once.
+struct Valuation {
+    /// Σ avoided Wh × price (millionths of the currency per kWh).
+    var costMicroWh: Int64 = 0
+    /// The tariff version every priced interval had: -1 none yet, -2 several.
+    var tariff = -1
+    /// The emission-factor version of the current run of intervals (-1: none yet), its avoided
+    /// Wh and factor, and the grams of earlier runs.
+    var factor = -1, factorWh: Int64 = 0, factorKg = 0.0, gramsBefore = 0.0
+    /// Whether the row's intervals had more than one emission factor.
+    var severalFactors = false
+
+    mutating func add(avoidedWh wh: Int64, tariff t: Int, price: Int64, factor f: Int, kg: Double) {
+        if t >= 0 {
+            costMicroWh += wh * price
+            tariff = tariff == -1 || tariff == t ? t : -2
+        }
+        if f >= 0 {
+            if factor != f && factor != -1 {
+                gramsBefore += Double(factorWh) * factorKg
+                factorWh = 0
+                severalFactors = true
+            }
+            factor = f
+            factorKg = kg
+            factorWh += wh
+        }
+    }
+
+    /// A cabinet row: its circuits' valuations together.
+    mutating func merge(_ o: Valuation) {
+        costMicroWh += o.costMicroWh
+        if o.tariff != -1 { tariff = tariff == -1 || tariff == o.tariff ? o.tariff : -2 }
+        guard o.factor != -1 else { return }
+        if factor == -1 || (factor == o.factor && !severalFactors && !o.severalFactors) {
+            // One factor: sum the watt-hours first, as a single circuit would.
+            gramsBefore += o.gramsBefore
+            factorWh += o.factorWh
+            factor = o.factor
+            factorKg = o.factorKg
+            severalFactors = severalFactors || o.severalFactors
+        } else {
+            gramsBefore = grams + o.grams
+            factorWh = 0
+            factor = o.factor
+            severalFactors = true
+        }
+    }
+
+    /// Avoided CO2e in grams (Wh × kg/kWh = g), before rounding.
+    var grams: Double { gramsBefore + Double(factorWh) * factorKg }
+}
+
 /// A value that changes at declared instants: the version in force at `t` is the last one
 /// whose instant is at or before `t` (the later declaration when two share an instant).
 /// Looked up with a cursor, since the export reads each cabinet's intervals in time order.
@@ -190,26 +246,21 @@ final class LedgerExporter {
         @exclusivity(unchecked) var legacy: (value: Double, from: Int64, until: Int64) = (0, 0, 0)
         var energyWh: Int64 = 0, baselineWh: Int64 = 0, burningSeconds: Int64 = 0
         var present: Int64 = 0, estimated: Int64 = 0, gaps: Int64 = 0
-        /// Avoided Wh of the period by tariff version (index in the cabinet's tariffs) and by
-        /// emission-factor version: money and CO2e are computed once per row from these.
-        @exclusivity(unchecked) var avoidedByTariff: [Int64]
-        @exclusivity(unchecked) var avoidedByFactor: [Int64]
+        /// What the period's avoided energy is worth.
+        @exclusivity(unchecked) var value = Valuation()
         /// This circuit's totals over the export.
         var totals = ExportTotals()
         /// Seconds and dark seconds of the intervals present (not gaps), for the IPMVP model.
         var coveredSeconds: Double = 0, coveredDarkSeconds: Double = 0
-        init(id: String, legacyWatts: Timeline<Double>, tariffs: Int, factors: Int) {
+        init(id: String, legacyWatts: Timeline<Double>) {
             self.id = id
             self.idBytes = Array(id.utf8)
             self.legacyWatts = legacyWatts
-            self.avoidedByTariff = Array(repeating: 0, count: tariffs)
-            self.avoidedByFactor = Array(repeating: 0, count: factors)
         }
         func reset() {
             energyWh = 0; baselineWh = 0; burningSeconds = 0; present = 0; estimated = 0; gaps = 0
             coveredSeconds = 0; coveredDarkSeconds = 0
-            for i in avoidedByTariff.indices { avoidedByTariff[i] = 0 }
-            for i in avoidedByFactor.indices { avoidedByFactor[i] = 0 }
+            value = Valuation()
         }
     }
 
@@ -233,8 +284,13 @@ final class LedgerExporter {
         /// Price per kWh in millionths of the currency, and the emission factors, as declared.
         var tariffs: Timeline<Int64>
         var factors: Timeline<ExportEmissionFactor>
-        /// The tariff and factor versions in force at the interval being read (-1: none).
-        var versionsForStart: (start: Int64, tariff: Int, factor: Int) = (-1, -1, -1)
+        /// Each factor's three CSV fields (value, name, source), encoded once, and whether a
+        /// row used it.
+        var factorFields: [[UInt8]] = []
+        var factorUsed: [Bool] = []
+        /// The tariff and factor versions in force at the interval being read (-1: none), with
+        /// the price and the factor.
+        var versionsForStart: (start: Int64, tariff: Int, price: Int64, factor: Int, kg: Double) = (-1, -1, 0, -1, 0)
         /// The period's formatted instants, computed once per period for all its rows.
         var periodText: (start: Int64, fields: [UInt8]) = (-1, [])
         init(id: String, site: Site, native: Int64, circuits: [CircuitState], darkHours: Timeline<DarkHours>,
@@ -357,8 +413,7 @@ final class LedgerExporter {
                     index = cabinet.circuitIndex[channel]
                     if index == nil {
                         // Measured but never declared: no legacy watts, so no baseline.
-                        cabinet.circuits.append(CircuitState(id: channel, legacyWatts: Timeline([]), tariffs: cabinet.tariffs.values.count,
-                                                             factors: cabinet.factors.values.count))
+                        cabinet.circuits.append(CircuitState(id: channel, legacyWatts: Timeline([])))
                         cabinet.circuits.sort { $0.id < $1.id }
                         cabinet.circuitIndex = Dictionary(uniqueKeysWithValues: cabinet.circuits.enumerated().map { ($1.id, $0) })
                         index = cabinet.circuitIndex[channel]
@@ -383,9 +438,8 @@ final class LedgerExporter {
                     circuit.baselineWh += baseline
                     circuit.coveredSeconds += Double(end - start)
                     circuit.coveredDarkSeconds += dark
-                    let versions = self.versions(cabinet, start)
-                    if versions.tariff >= 0 { circuit.avoidedByTariff[versions.tariff] += baseline - energy }
-                    if versions.factor >= 0 { circuit.avoidedByFactor[versions.factor] += baseline - energy }
+                    let v = versions(cabinet, start)
+                    circuit.value.add(avoidedWh: baseline - energy, tariff: v.tariff, price: v.price, factor: v.factor, kg: v.kg)
                 }
             case UInt8(ascii: "p"):
                 cabinet.pvWh += energy
@@ -443,7 +497,7 @@ final class LedgerExporter {
                                 .compactMap { e -> (Int64, Double)? in
                                     guard case .circuit(let v) = e.content else { return nil }
                                     return (e.effective, v.legacyWatts)
-                                }), tariffs: tariffs.values.count, factors: factors.values.count)
+                                }))
             }
             let native = try Int64.fetchOne(db, sql: """
                 SELECT end_unix - start_unix FROM measurement WHERE start_unix >= ? AND start_unix < ? AND cabinet_id = ?
@@ -495,11 +549,12 @@ final class LedgerExporter {
 
     /// The tariff and emission-factor versions in force at `start` (-1: none yet), cached per
     /// start like the dark seconds.
-    func versions(_ c: CabinetState, _ start: Int64) -> (tariff: Int, factor: Int) {
+    func versions(_ c: CabinetState, _ start: Int64) -> (start: Int64, tariff: Int, price: Int64, factor: Int, kg: Double) {
         if c.versionsForStart.start != start {
-            c.versionsForStart = (start, c.tariffs.index(at: start) ?? -1, c.factors.index(at: start) ?? -1)
+            let t = c.tariffs.index(at: start) ?? -1, f = c.factors.index(at: start) ?? -1
+            c.versionsForStart = (start, t, t >= 0 ? c.tariffs.values[t] : 0, f, f >= 0 ? c.factors.values[f].kgPerKilowattHour : 0)
         }
-        return (c.versionsForStart.tariff, c.versionsForStart.factor)
+        return c.versionsForStart
     }
 
     /// Writes the rows of a cabinet's current period and moves it to the next period.
@@ -514,28 +569,25 @@ final class LedgerExporter {
                              gaps: circuit.gaps + missing, energyWh: circuit.energyWh, meteredWh: nil,
                              burningSeconds: circuit.burningSeconds, baselineWh: circuit.baselineWh, pvWh: nil,
                              coveredSeconds: circuit.coveredSeconds, coveredDarkSeconds: circuit.coveredDarkSeconds,
-                             avoidedByTariff: circuit.avoidedByTariff, avoidedByFactor: circuit.avoidedByFactor,
-                             into: &circuit.totals, circuitField: circuit.csvID.isEmpty ? nil : circuit.csvID)
+                             value: circuit.value, into: &circuit.totals, circuitField: circuit.csvID.isEmpty ? nil : circuit.csvID)
                 circuit.reset()
             }
         } else {
             var energy: Int64 = 0, baseline: Int64 = 0, burning: Int64 = 0, estimated: Int64 = 0, gaps: Int64 = 0
             var covered = 0.0, coveredDark = 0.0
-            var byTariff = Array(repeating: Int64(0), count: c.tariffs.values.count)
-            var byFactor = Array(repeating: Int64(0), count: c.factors.values.count)
+            var value = Valuation()
             for circuit in c.circuits {
                 let missing = max(0, expected - circuit.present - circuit.gaps)
                 energy += circuit.energyWh; baseline += circuit.baselineWh; burning += circuit.burningSeconds
                 estimated += circuit.estimated; gaps += circuit.gaps + missing
                 covered = max(covered, circuit.coveredSeconds); coveredDark = max(coveredDark, circuit.coveredDarkSeconds)
-                for i in byTariff.indices { byTariff[i] += circuit.avoidedByTariff[i] }
-                for i in byFactor.indices { byFactor[i] += circuit.avoidedByFactor[i] }
+                value.merge(circuit.value)
                 circuit.reset()
             }
             try writeRow(c, circuit: "all", intervals: expected * Int64(max(1, c.circuits.count)), estimated: estimated, gaps: gaps,
                          energyWh: energy, meteredWh: c.meterReadings > 0 ? c.meteredWh : nil, burningSeconds: burning,
                          baselineWh: baseline, pvWh: c.pvWh, coveredSeconds: covered, coveredDarkSeconds: coveredDark,
-                         avoidedByTariff: byTariff, avoidedByFactor: byFactor, into: &c.totals)
+                         value: value, into: &c.totals)
         }
         c.pvWh = 0; c.meteredWh = 0; c.meterReadings = 0
         // The next period starts where this one ended, even when this one was cut short by the
@@ -545,18 +597,9 @@ final class LedgerExporter {
         c.periodEnd = max(c.periodStart + 1, min(b, to))
     }
 
-    /// The one version that applied to a row's intervals, nil when none or several did. A
-    /// version applied when it priced a non-zero avoided energy, or when it is in force at the
-    /// period's start and nothing was avoided under another.
-    func single(_ avoided: [Int64], inForceAtStart: Int?) -> Int? {
-        let used = avoided.indices.filter { avoided[$0] != 0 }
-        if used.count > 1 { return nil }
-        return used.first ?? inForceAtStart
-    }
-
     func writeRow(_ c: CabinetState, circuit: String, intervals: Int64, estimated: Int64, gaps: Int64, energyWh: Int64,
                   meteredWh: Int64?, burningSeconds: Int64, baselineWh: Int64, pvWh: Int64?,
-                  coveredSeconds: Double, coveredDarkSeconds: Double, avoidedByTariff: [Int64], avoidedByFactor: [Int64],
+                  coveredSeconds: Double, coveredDarkSeconds: Double, value: Valuation,
                   into keyTotals: inout ExportTotals, circuitField: [UInt8]? = nil) throws {
         // The fields every row of the period shares, encoded once per period.
         if c.periodText.start != c.periodStart {
@@ -591,28 +634,43 @@ final class LedgerExporter {
             if energyWh > 0 { writer.decimal(100 * Double(pv) / Double(energyWh), scale: 2) } else { writer.empty() }
         } else { writer.empty(); writer.empty() }
         // Money: each interval's avoided Wh at the tariff in force then, rounded once per row.
+        // A row with no priced interval shows the tariff in force at its start, if any.
         var cost: Int64?
-        if !c.tariffs.isEmpty, let atStart = c.tariffs.index(at: c.periodStart) ?? (avoidedByTariff.contains { $0 != 0 } ? 0 : nil) {
-            if let one = single(avoidedByTariff, inForceAtStart: atStart) { writer.fixed(c.tariffs.values[one], scale: 6) } else { writer.empty() }
+        let tariff = value.tariff != -1 ? value.tariff : c.tariffs.index(at: c.periodStart) ?? -1
+        if tariff != -1 {
+            if tariff >= 0 { writer.fixed(c.tariffs.values[tariff], scale: 6) } else { writer.empty() }   // -2: several
             // Wh × (millionths per kWh) / 1000 = millionths; kept to ten-thousandths.
-            var micro: Int64 = 0
-            for (i, wh) in avoidedByTariff.enumerated() { micro += wh * c.tariffs.values[i] }
-            let m = micro / 1000
+            let m = value.costMicroWh / 1000
             cost = (m + (m >= 0 ? 50 : -50)) / 100
             writer.fixed(cost!, scale: 4)
         } else { writer.empty(); writer.empty() }
         var grams: Int64?
-        if !c.factors.isEmpty, let atStart = c.factors.index(at: c.periodStart) ?? (avoidedByFactor.contains { $0 != 0 } ? 0 : nil) {
-            if let one = single(avoidedByFactor, inForceAtStart: atStart) {
-                let f = c.factors.values[one]
-                writer.decimal(f.kgPerKilowattHour, scale: 4)
-                writer.text(f.name)
-                writer.text(f.source)
-                if !result.emissionFactors.contains(f) { result.emissionFactors.append(f) }
-            } else { writer.empty(); writer.text("several (see the ledger's declarations)"); writer.empty() }
-            var g = 0.0
-            for (i, wh) in avoidedByFactor.enumerated() where wh != 0 { g += Double(wh) * c.factors.values[i].kgPerKilowattHour }
-            grams = Int64(g.rounded())   // Wh × kg/kWh = g
+        let factor = value.factor != -1 ? value.factor : c.factors.index(at: c.periodStart) ?? -1
+        if factor != -1 {
+            if !value.severalFactors {
+                if c.factorFields.isEmpty {
+                    // Value, name and source of every version: three fields, encoded once.
+                    c.factorFields = c.factors.values.map { f in
+                        var scratch = CSVWriter(handle: FileHandle.nullDevice, delimiter: options.delimiter, decimalComma: options.decimalComma)
+                        scratch.decimal(f.kgPerKilowattHour, scale: 4)
+                        return scratch.pendingBytes + [options.delimiter] + writer.encode(f.name) + [options.delimiter] + writer.encode(f.source)
+                    }
+                    c.factorUsed = Array(repeating: false, count: c.factors.values.count)
+                }
+                writer.field(encoded: c.factorFields[factor])
+                if !c.factorUsed[factor] {
+                    c.factorUsed[factor] = true
+                    if !result.emissionFactors.contains(c.factors.values[factor]) { result.emissionFactors.append(c.factors.values[factor]) }
+                }
+            } else {
+                writer.empty(); writer.text("several (see the ledger's declarations)"); writer.empty()
+                // The factors in force during the row.
+                for (i, f) in c.factors.values.enumerated() where c.factors.effective[i] < c.periodEnd
+                    && (i + 1 == c.factors.effective.count || c.factors.effective[i + 1] > c.periodStart) && !result.emissionFactors.contains(f) {
+                    result.emissionFactors.append(f)
+                }
+            }
+            grams = Int64(value.grams.rounded())
             writer.fixed(grams!, scale: 3)
         } else { writer.empty(); writer.empty(); writer.empty(); writer.empty() }
         try writer.endRow()

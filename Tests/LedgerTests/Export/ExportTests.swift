@@ -268,4 +268,21 @@ let janFirst = Date(timeIntervalSince1970: 1_767_222_000)
         #expect(rows[1][header.firstIndex(of: "tariff_eur_per_kwh")!] == "")
         #expect(abs(total.totals.avoidedCostTenThousandths - days.totals.avoidedCostTenThousandths) <= 1)
     }
+
+    @Test func anEmissionFactorChangeIsAppliedPerInterval() throws {
+        let (store, dir) = try exportLedger(days: 2)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try store.declare([.factor("cab", kg: 0.5, name: "Other mix", source: "test", from: janFirst.addingTimeInterval(86_400))])
+        let byDay = ExportOptions(from: janFirst, to: janFirst.addingTimeInterval(2 * 86_400), interval: .day, grouping: .circuit)
+        let (days, dayRows, _) = try runExport(store, dir, byDay)
+        let header = dayRows[0]
+        let name = header.firstIndex(of: "emission_factor_name")!
+        #expect(dayRows[1][name] == "France, average mix (ADEME)" && dayRows[3][name] == "Other mix")
+        let whole = ExportOptions(from: janFirst, to: janFirst.addingTimeInterval(2 * 86_400), interval: .month, grouping: .cabinet)
+        let (total, rows, _) = try runExport(store, dir, whole)
+        #expect(rows[1][name] == "several (see the ledger's declarations)" && rows[1][header.firstIndex(of: "emission_factor_kg_per_kwh")!] == "")
+        // Each day's avoided energy at its own factor: the sum of the day rows, to the gram.
+        #expect(abs(total.totals.avoidedCO2eGrams - days.totals.avoidedCO2eGrams) <= 2)
+        #expect(total.emissionFactors.map(\.name) == ["France, average mix (ADEME)", "Other mix"])
+    }
 }
