@@ -239,7 +239,7 @@ struct KeyCommand: ParsableCommand {
                 }
                 let (signing, created) = try SigningKeyFile.loadOrCreate(at: path)
                 try store.createSigningKey(signing, effective: Date())
-                print("\(ledger): signing key \(KeyFingerprint(hex: Hex.encode(signing.publicKey.rawRepresentation)).text) (\(created ? "new key written to" : "from") \(path))")
+                print("\(ledger): signing key \(KeyFingerprint(hex: signing.publicKeyHex).text) (\(created ? "new key written to" : "from") \(path))")
             }
         }
     }
@@ -264,7 +264,7 @@ struct KeyCommand: ParsableCommand {
                 let old = try SigningKeyFile.load(at: key ?? ledger + ".key")
                 let (new, created) = try SigningKeyFile.loadOrCreate(at: newKey)
                 try store.rotateSigningKey(from: old, to: new, effective: Date())
-                print("\(ledger): signing key \(KeyFingerprint(hex: Hex.encode(new.publicKey.rawRepresentation)).text) (\(created ? "new key written to" : "from") \(newKey)) replaces \(KeyFingerprint(hex: Hex.encode(old.publicKey.rawRepresentation)).text)")
+                print("\(ledger): signing key \(KeyFingerprint(hex: new.publicKeyHex).text) (\(created ? "new key written to" : "from") \(newKey)) replaces \(KeyFingerprint(hex: old.publicKeyHex).text)")
                 print("  sign exports with --key \(newKey) from now on")
             }
         }

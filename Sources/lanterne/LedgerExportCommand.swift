@@ -129,7 +129,7 @@ struct ExportLedger: ParsableCommand {
             throw ExportError("\(ledger) has no signing key, so the export could not be signed: create one with 'lanterne ledger key create --ledger \(ledger)'")
         }
         let signingKey = try SigningKeyFile.load(at: keyPath)
-        guard Hex.encode(signingKey.publicKey.rawRepresentation) == inForce.publicKey else {
+        guard signingKey.publicKeyHex == inForce.publicKey else {
             throw ExportError("\(keyPath) is not the ledger's signing key (\(inForce.fingerprint.text))")
         }
 

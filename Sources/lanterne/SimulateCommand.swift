@@ -250,7 +250,7 @@ extension SimulateCommand {
             let (signing, created) = try SigningKeyFile.loadOrCreate(at: path)
             try store.createSigningKey(signing, effective: effective)
             if !quiet {
-                Console.stderr("\(ledger): signing key \(KeyFingerprint(hex: Hex.encode(signing.publicKey.rawRepresentation)).text) (\(created ? "written to" : "read from") \(path))\n")
+                Console.stderr("\(ledger): signing key \(KeyFingerprint(hex: signing.publicKeyHex).text) (\(created ? "written to" : "read from") \(path))\n")
             }
             return signing
         }

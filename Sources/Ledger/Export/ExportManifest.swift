@@ -82,7 +82,7 @@ public struct ExportManifest: Codable, Sendable, Hashable {
 
     /// Signs with `key` (sets `publicKey` and `signature`).
     public mutating func sign(with key: Curve25519.Signing.PrivateKey) throws {
-        publicKey = Hex.encode(key.publicKey.rawRepresentation)
+        publicKey = key.publicKeyHex
         publicKeyFingerprint = KeyFingerprint(hex: publicKey).text
         signature = Hex.encode(try key.signature(for: Data(signedText.utf8)))
     }
@@ -143,6 +143,11 @@ public enum SigningKeyFile {
         if FileManager.default.fileExists(atPath: path) { return (try load(at: path), false) }
         return (try create(at: path), true)
     }
+}
+
+extension Curve25519.Signing.PrivateKey {
+    /// The public half, 64 lowercase hex digits: how the ledger and manifests name the key.
+    public var publicKeyHex: String { Hex.encode(publicKey.rawRepresentation) }
 }
 
 /// Lowercase hexadecimal.

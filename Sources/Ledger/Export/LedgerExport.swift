@@ -84,8 +84,6 @@ public struct ExportResult: Sendable {
     public var currency: String?
     /// The emission factors applied, in the order they first apply.
     public var emissionFactors: [ExportEmissionFactor] = []
-    /// The signing key in force when the export was read (the manifest's signer).
-    public var signingKey: DeclarationLog.KeyEpoch?
     /// The rows' figures, when `ExportOptions.collectRows` is set.
     public var collected: [ExportedRow] = []
 }
@@ -203,8 +201,6 @@ struct Timeline<Value> {
         effective = versions.map(\.0)
         values = versions.map(\.1)
     }
-
-    var isEmpty: Bool { values.isEmpty }
 
     /// The value in force at `t` (or `fallback` before the first version) and the instants
     /// between which it stays in force, so a caller can skip lookups until `t` leaves them.
@@ -325,9 +321,10 @@ final class LedgerExporter {
         // One currency per export: a total in two currencies would add unlike amounts.
         var currencies: [String: Set<String>] = [:]
         for id in declarations.cabinetIDs where options.cabinetID == nil || id == options.cabinetID {
-            for (k, e) in declarations.timeline(cabinet: id, kind: "tariff").enumerated() {
+            let tariffs = declarations.timeline(cabinet: id, kind: "tariff")
+            for (k, e) in tariffs.enumerated() {
                 guard case .tariff(let t) = e.content else { continue }
-                let next = declarations.timeline(cabinet: id, kind: "tariff").dropFirst(k + 1).first?.effective ?? Int64.max
+                let next = k + 1 < tariffs.count ? tariffs[k + 1].effective : Int64.max
                 if e.effective < to && next > from { currencies[t.currency, default: []].insert(id) }
             }
         }
@@ -342,7 +339,7 @@ final class LedgerExporter {
         let currency = currencies.keys.first
         currencyColumn = (currency ?? "eur").lowercased()
         result = ExportResult(rows: 0, bytes: 0, sha256: "", columns: [], totals: ExportTotals(), byKey: [:],
-                              currency: currency, signingKey: declarations.currentKey)
+                              currency: currency)
     }
 
     static func columns(currency: String) -> [String] {

@@ -243,7 +243,7 @@ struct SigningMaterial: Sendable {
 
     init(_ key: Curve25519.Signing.PrivateKey) {
         raw = key.rawRepresentation
-        publicHex = Hex.encode(key.publicKey.rawRepresentation)
+        publicHex = key.publicKeyHex
     }
 
     /// The Ed25519 signature of `bytes`, 128 hex digits.
