@@ -5,19 +5,29 @@ let strict: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
 ]
 
+// One module per concern; docs/ARCHITECTURE.md draws the graph. Each target lists exactly the
+// modules its files import (tools: ../shared/tools/check-manifest.py).
 let package = Package(
     name: "Lanterne",
-    platforms: [.macOS(.v14)],
+    // Synchronization's Mutex (Controller, GPIO, the CLI) needs macOS 15.
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "lanterne", targets: ["lanterne"]),
+        .library(name: "Units", targets: ["Units"]),
+        .library(name: "SourceFiles", targets: ["SourceFiles"]),
         .library(name: "Astronomy", targets: ["Astronomy"]),
         .library(name: "Lighting", targets: ["Lighting"]),
         .library(name: "HAL", targets: ["HAL"]),
-        .library(name: "Ledger", targets: ["Ledger"]),
-        .library(name: "Cabinet", targets: ["Cabinet"]),
+        .library(name: "BoardFiles", targets: ["BoardFiles"]),
         .library(name: "GPIO", targets: ["GPIO"]),
         .library(name: "Modbus", targets: ["Modbus"]),
-        .library(name: "Runtime", targets: ["Runtime"]),
+        .library(name: "Savings", targets: ["Savings"]),
+        .library(name: "Ledger", targets: ["Ledger"]),
+        .library(name: "Report", targets: ["Report"]),
+        .library(name: "Cabinet", targets: ["Cabinet"]),
+        .library(name: "Recording", targets: ["Recording"]),
+        .library(name: "Simulation", targets: ["Simulation"]),
+        .library(name: "Controller", targets: ["Controller"]),
         // The Modbus test bed's processes (pymodbus peers, the paced PTY relay), for tests and benchmarks.
         .library(name: "ModbusTestSupport", targets: ["ModbusTestSupport"]),
     ],
@@ -28,39 +38,52 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
+        // Pure foundations.
+        .target(name: "Units", swiftSettings: strict),
         .target(name: "Astronomy", swiftSettings: strict),
-        .target(
-            name: "Lighting",
-            dependencies: ["Astronomy", .product(name: "Yams", package: "Yams")],
-            swiftSettings: strict),
-        .target(name: "HAL", dependencies: ["Lighting", "Astronomy"], swiftSettings: strict),
+        .target(name: "SourceFiles", dependencies: ["Units", "Astronomy", .product(name: "Yams", package: "Yams")], swiftSettings: strict),
+        .target(name: "Lighting", dependencies: ["Units", "Astronomy", "SourceFiles"], swiftSettings: strict),
+
+        // Hardware: the interface, the board files, the drivers.
+        .target(name: "HAL", dependencies: ["Units"], swiftSettings: strict),
+        .target(name: "BoardFiles", dependencies: ["Units", "HAL", "SourceFiles"], swiftSettings: strict),
         .systemLibrary(name: "CModbus", pkgConfig: "libmodbus", providers: [.apt(["libmodbus-dev"])]),
         .systemLibrary(name: "CGPIOD", pkgConfig: "libgpiod", providers: [.apt(["libgpiod-dev"])]),
-        // glibc's ntp_adjtime(3): the kernel's clock synchronisation state, for the runtime's clock trust.
+        // glibc's ntp_adjtime(3): the kernel's clock synchronisation state, for the controller's clock trust.
         .systemLibrary(name: "CTimex"),
-        .target(name: "Modbus", dependencies: ["HAL", "Lighting", "CModbus"], swiftSettings: strict),
-        .target(name: "GPIO", dependencies: ["HAL", "Lighting", "CGPIOD"], swiftSettings: strict),
-        .target(name: "Runtime", dependencies: ["Astronomy", "Lighting", "HAL", "GPIO", "Modbus", "CTimex"], swiftSettings: strict),
+        .target(name: "Modbus", dependencies: ["Units", "HAL", "CModbus"], swiftSettings: strict),
+        .target(name: "GPIO", dependencies: ["Units", "HAL", "CGPIOD"], swiftSettings: strict),
+
+        // Energy accounting: the pure figures, the chained store, the auditor's report.
+        .target(name: "Savings", dependencies: ["Units", "Astronomy", "Lighting"], swiftSettings: strict),
         .target(
             name: "Ledger",
             dependencies: [
-                "Lighting", "Astronomy",
+                "Units", "Astronomy", "Lighting", "Savings",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
+        .target(name: "Report", dependencies: ["Units", "Savings", "Ledger"], swiftSettings: strict),
+
+        // A cabinet: its file, the recorder of its intervals, the simulator and the controller.
+        .target(name: "Cabinet", dependencies: ["Units", "Astronomy", "SourceFiles", "Lighting", "HAL", "BoardFiles", "Savings", "Ledger"], swiftSettings: strict),
         .target(
-            name: "Cabinet",
-            dependencies: [
-                "Astronomy", "Lighting", "HAL", "Ledger",
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
+            name: "Recording",
+            dependencies: ["Units", "SourceFiles", "Ledger", "Cabinet", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
+        .target(name: "Simulation", dependencies: ["Units", "Astronomy", "SourceFiles", "Lighting", "HAL", "BoardFiles", "Cabinet", "Recording"], swiftSettings: strict),
+        .target(
+            name: "Controller",
+            dependencies: ["Units", "Astronomy", "Lighting", "HAL", "BoardFiles", "GPIO", "Modbus", "CTimex"],
+            swiftSettings: strict),
+
         .executableTarget(
             name: "lanterne",
             dependencies: [
-                "Astronomy", "Lighting", "HAL", "Ledger", "Cabinet", "Modbus", "Runtime",
+                "Units", "Astronomy", "SourceFiles", "Lighting", "HAL", "BoardFiles", "Modbus", "Savings", "Ledger",
+                "Report", "Cabinet", "Recording", "Simulation", "Controller",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -68,19 +91,33 @@ let package = Package(
         // Runs inside the QEMU guest of the GPIO test bed (tools/gpio-sim/test.sh).
         .executableTarget(
             name: "gpio-sim-check",
-            dependencies: ["Astronomy", "Lighting", "HAL", "GPIO", "Runtime"],
+            dependencies: ["Units", "Astronomy", "Lighting", "HAL", "BoardFiles", "GPIO", "Controller"],
             path: "tools/gpio-sim/check",
             exclude: ["testbed-profile.yaml"],
             swiftSettings: strict),
-        .testTarget(name: "AstronomyTests", dependencies: ["Astronomy"], resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "LightingTests", dependencies: ["Lighting", "Astronomy"], swiftSettings: strict),
-        .testTarget(name: "HALTests", dependencies: ["HAL", "Lighting", "Astronomy"], swiftSettings: strict),
+
         .target(name: "ModbusTestSupport", path: "Tests/ModbusTestSupport", swiftSettings: strict),
-        .testTarget(name: "ModbusTests", dependencies: ["Modbus", "HAL", "Lighting", "ModbusTestSupport"], swiftSettings: strict),
-        .testTarget(name: "GPIOTests", dependencies: ["GPIO", "HAL", "Lighting"], swiftSettings: strict),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Modbus", "HAL", "Lighting", "Astronomy", "ModbusTestSupport"], swiftSettings: strict),
-        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Lighting", "Astronomy", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
-        .testTarget(name: "CabinetTests", dependencies: ["Cabinet", "Lighting", "HAL", "Astronomy", "Ledger", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        .testTarget(name: "AstronomyTests", dependencies: ["Astronomy"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "LightingTests", dependencies: ["Lighting", "Units", "SourceFiles", "Astronomy"], swiftSettings: strict),
+        .testTarget(name: "HALTests", dependencies: ["HAL"], swiftSettings: strict),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "HAL", "Units", "Lighting", "Astronomy"], swiftSettings: strict),
+        .testTarget(name: "ModbusTests", dependencies: ["Modbus", "HAL", "Units", "ModbusTestSupport"], swiftSettings: strict),
+        .testTarget(name: "GPIOTests", dependencies: ["GPIO", "HAL", "Units"], swiftSettings: strict),
+        .testTarget(
+            name: "ControllerTests",
+            dependencies: ["Controller", "Simulation", "Modbus", "HAL", "BoardFiles", "Units", "Lighting", "Astronomy", "ModbusTestSupport"],
+            swiftSettings: strict),
+        .testTarget(name: "SavingsTests", dependencies: ["Savings", "Units", "Lighting", "Astronomy"], swiftSettings: strict),
+        .testTarget(
+            name: "LedgerTests",
+            dependencies: ["Ledger", "Savings", "Units", "Lighting", "Astronomy", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Savings", "Ledger", "Units"], swiftSettings: strict),
+        .testTarget(
+            name: "CabinetTests",
+            dependencies: ["Cabinet", "Recording", "Simulation", "SourceFiles", "Lighting", "HAL", "Units", "Astronomy", "Savings", "Ledger",
+                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
         .testTarget(name: "LanterneCLITests", dependencies: ["lanterne", "Ledger", "ModbusTestSupport"], swiftSettings: strict),
     ]
 )

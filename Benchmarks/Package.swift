@@ -5,7 +5,7 @@ import PackageDescription
 
 let package = Package(
     name: "LanterneBenchmarks",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "Lanterne", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
@@ -23,8 +23,8 @@ let package = Package(
             name: "LedgerBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Units", package: "Lanterne"),
                 .product(name: "Ledger", package: "Lanterne"),
-                .product(name: "Lighting", package: "Lanterne"),
             ],
             path: "Benchmarks/LedgerBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
@@ -32,8 +32,8 @@ let package = Package(
             name: "ModbusBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Units", package: "Lanterne"),
                 .product(name: "Modbus", package: "Lanterne"),
-                .product(name: "Lighting", package: "Lanterne"),
                 .product(name: "ModbusTestSupport", package: "Lanterne"),
             ],
             path: "Benchmarks/ModbusBenchmarks",
@@ -44,7 +44,8 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Cabinet", package: "Lanterne"),
                 .product(name: "Ledger", package: "Lanterne"),
-                .product(name: "Lighting", package: "Lanterne"),
+                .product(name: "Recording", package: "Lanterne"),
+                .product(name: "Simulation", package: "Lanterne"),
             ],
             path: "Benchmarks/SimulationBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),

@@ -78,7 +78,7 @@ public actor GPIOChip {
     /// The offset of a line given by offset or by name.
     ///
     /// - Throws: `.notFound` naming the chip and the line.
-    public func offset(of line: Board.GPIOLine.Line, device: String) throws(HALError) -> Int {
+    public func offset(of line: LineAddress, device: String) throws(HALError) -> Int {
         guard let chip else { throw HALError(.halted, device: device, location: where_, message: "chip closed") }
         switch line {
         case .offset(let o):
@@ -133,7 +133,7 @@ public actor GPIOChip {
     /// delivered to `onChange` (on the chip's queue) after `debounce`.
     ///
     /// - Throws: `.busy(consumer:)` naming the holder, `.notFound`, `.busFault`.
-    public func requestInput(offset: Int, activeLow: Bool, bias: Board.GPIOLine.Bias, debounce: Duration = .zero,
+    public func requestInput(offset: Int, activeLow: Bool, bias: LineBias, debounce: Duration = .zero,
                              onChange: (@Sendable (InputChange) -> Void)? = nil, device: String) throws(HALError) {
         guard let chip else { throw HALError(.halted, device: device, location: where_, message: "chip closed") }
         if let existing = lines[offset] { throw HALError(.busy(consumer: Self.consumer), device: device, location: "\(where_) line \(offset)", message: "already requested for '\(existing.device)'") }

@@ -1,7 +1,7 @@
 import Foundation
 import HAL
-import Lighting
 import Synchronization
+import Units
 
 /// A relay or contactor coil on a GPIO line (HAL ``RelayOutput``). It switches when told: the
 /// board's minimum cycle is enforced by the control loop's switching guard, for every kind of
@@ -64,7 +64,7 @@ public struct GPIODigitalInput: DigitalInput {
     public let chip: GPIOChip
     public let offset: Int
 
-    public init(name: String, chip: GPIOChip, offset: Int, activeLow: Bool, bias: Board.GPIOLine.Bias) async throws(HALError) {
+    public init(name: String, chip: GPIOChip, offset: Int, activeLow: Bool, bias: LineBias) async throws(HALError) {
         self.name = name
         self.chip = chip
         self.offset = offset
@@ -88,7 +88,7 @@ public final class GPIOPresenceSensor: PresenceSensor {
     public let changes: AsyncStream<InputChange>
     private let continuation: AsyncStream<InputChange>.Continuation
 
-    public init(name: String, chip: GPIOChip, offset: Int, activeLow: Bool, bias: Board.GPIOLine.Bias,
+    public init(name: String, chip: GPIOChip, offset: Int, activeLow: Bool, bias: LineBias,
                 debounce: Duration) async throws(HALError) {
         self.name = name
         self.chip = chip

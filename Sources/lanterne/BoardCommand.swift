@@ -1,8 +1,9 @@
 import ArgumentParser
+import BoardFiles
+import Controller
 import Foundation
 import HAL
 import Lighting
-import Runtime
 
 /// `lanterne board`: what a technician does first at a new cabinet.
 struct BoardCommand: AsyncParsableCommand {

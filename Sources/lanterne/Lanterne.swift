@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Lighting
+import SourceFiles
 
 /// The `lanterne` command-line tool: thin commands over the libraries.
 ///
@@ -51,7 +53,7 @@ enum Console {
         FileHandle.standardError.write(Data(text.utf8))
     }
     /// Prints diagnostics to standard error, sorted by position.
-    static func report(_ d: Lighting.Diagnostics) {
+    static func report(_ d: SourceFiles.Diagnostics) {
         if !d.items.isEmpty { stderr(d.description + "\n") }
     }
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
@@ -69,4 +71,3 @@ enum Console {
     }
 }
 
-import Lighting

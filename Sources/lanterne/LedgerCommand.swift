@@ -5,6 +5,7 @@ import Crypto
 import Foundation
 import Ledger
 import Lighting
+import Savings
 
 /// `lanterne ledger`: the auditor's commands.
 struct LedgerCommand: AsyncParsableCommand {

@@ -4,6 +4,7 @@ import Crypto
 import Foundation
 import Ledger
 import Lighting
+import SourceFiles
 
 /// `lanterne ledger export`
 struct ExportLedger: ParsableCommand {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BoardFiles
 import Foundation
 import HAL
 import Modbus

@@ -3,6 +3,7 @@ import Astronomy
 import Cabinet
 import Foundation
 import Lighting
+import SourceFiles
 
 /// `lanterne profile`: what technicians do with profiles before flashing them.
 struct ProfileCommand: AsyncParsableCommand {

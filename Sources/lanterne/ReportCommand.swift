@@ -4,6 +4,9 @@ import Cabinet
 import Foundation
 import Ledger
 import Lighting
+import Report
+import Savings
+import Units
 
 /// `lanterne report --ledger PATH [--cabinet ID] --from D --to D --out report.html`
 struct ReportCommand: ParsableCommand {

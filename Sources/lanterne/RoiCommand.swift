@@ -4,6 +4,8 @@ import Cabinet
 import Foundation
 import Ledger
 import Lighting
+import Savings
+import Units
 
 /// `lanterne roi`: the return on a lighting investment — payback, NPV, IRR, SIR and avoided
 /// emissions — computed from figures.

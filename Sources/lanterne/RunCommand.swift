@@ -1,11 +1,11 @@
 import ArgumentParser
 import Cabinet
+import Controller
 import Dispatch
 import Foundation
 import HAL
 import Ledger
 import Lighting
-import Runtime
 
 /// `lanterne run --cabinet FILE`: drives a real cabinet until SIGTERM or SIGINT.
 struct RunCommand: AsyncParsableCommand {

@@ -5,7 +5,10 @@ import Crypto
 import Foundation
 import Ledger
 import Lighting
+import Recording
+import Simulation
 import Synchronization
+import Units
 
 /// `lanterne simulate`: a cabinet over a period in simulated time.
 struct SimulateCommand: ParsableCommand {
@@ -84,8 +87,10 @@ struct SimulateCommand: ParsableCommand {
                 var recorder: LedgerRecorder
                 do {
                     let signer = try signingKey(store, ledger: ledger, isNew: isNew, effective: start)
-                    recorder = try LedgerRecorder(store: store, configuration: config, from: start, to: end, seed: seed,
-                                                  generator: "lanterne \(LanterneVersion.string)", signer: signer)
+                    recorder = try LedgerRecorder(
+                        store: store, configuration: config, from: start,
+                        origin: .simulation(generator: "lanterne \(LanterneVersion.string)", from: start, to: end, seed: seed),
+                        signer: signer)
                 } catch let overlap as LedgerRecorder.OverlapError {
                     Console.error("\(overlap)")
                     throw ExitCode(1)

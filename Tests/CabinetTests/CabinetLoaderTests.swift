@@ -2,8 +2,11 @@ import Astronomy
 import Foundation
 import HAL
 import Lighting
-import Testing
 @testable import Cabinet
+import Simulation
+import SourceFiles
+import Testing
+import Units
 
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 let montdidierPath = root.appendingPathComponent("examples/montdidier.yaml").path

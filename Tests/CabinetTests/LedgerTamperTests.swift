@@ -1,9 +1,11 @@
 import Crypto
 import Foundation
 import GRDB
-import Testing
+import Recording
 @testable import Cabinet
 @testable import Ledger
+import Simulation
+import Testing
 
 /// Every column of every table, edited in a copy of a ledger, either breaks `ledger verify`
 /// (which names the record) or leaves every figure derived from the ledger unchanged: the CSV
@@ -22,7 +24,7 @@ import Testing
         let store = try LedgerStore.open(path: path)
         let key = Curve25519.Signing.PrivateKey()
         try store.createSigningKey(key, effective: from)
-        var recorder = try LedgerRecorder(store: store, configuration: config, from: from, to: to, seed: 7, generator: "test", signer: key)
+        var recorder = try LedgerRecorder(store: store, configuration: config, from: from, origin: .simulation(generator: "test", from: from, to: to, seed: 7), signer: key)
         let simulator = try CabinetSimulator(configuration: config, seed: 7)
         _ = try simulator.run(from: from, to: to, recorder: &recorder)
         let next = Curve25519.Signing.PrivateKey()
@@ -208,7 +210,7 @@ import Testing
         config.profilePath = dir.appendingPathComponent("gone.yaml").path
         let store = try LedgerStore.open(path: dir.appendingPathComponent("l.sqlite").path)
         let error = #expect(throws: LedgerRecorder.ProfileFileError.self) {
-            _ = try LedgerRecorder(store: store, configuration: config, from: LedgerTamper.from, to: LedgerTamper.to, seed: 1, generator: "test")
+            _ = try LedgerRecorder(store: store, configuration: config, from: LedgerTamper.from, origin: .simulation(generator: "test", from: LedgerTamper.from, to: LedgerTamper.to, seed: 1))
         }
         #expect(error?.description.contains("gone.yaml") == true)
         #expect(try store.verifyChain().records == 0)   // nothing written

@@ -3,6 +3,7 @@ import GRDB
 import Ledger
 import Lighting
 import Testing
+import Units
 
 @Suite struct LedgerStoreTests {
     static let cabinet = CabinetRecord(id: "MTD-01", name: "Montdidier, rue de la Gare",

@@ -2,6 +2,7 @@ import Astronomy
 import Foundation
 import Testing
 @testable import Lighting
+import Units
 
 let paris = TimeZone(identifier: "Europe/Paris")!
 let montdidier = Site(id: "m", name: "Montdidier", coordinate: GeoCoordinate(latitude: 49.648, longitude: 2.570)!, timeZone: paris)

@@ -1,7 +1,9 @@
-import Foundation
-import Testing
-@testable import Lighting
 import Astronomy
+import Foundation
+@testable import Lighting
+import SourceFiles
+import Testing
+import Units
 
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent()

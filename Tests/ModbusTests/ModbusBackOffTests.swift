@@ -1,6 +1,6 @@
 import Foundation
-import HAL
 @testable import Modbus
+import HAL
 import ModbusTestSupport
 import Synchronization
 import Testing

@@ -1,5 +1,5 @@
-import HAL
 @testable import Modbus
+import HAL
 import Testing
 
 /// One rule for "may a retry succeed?": ``ModbusError/halKind``. The line's own retries

@@ -1,8 +1,8 @@
 import HAL
-import Lighting
 @testable import Modbus
 import ModbusTestSupport
 import Testing
+import Units
 
 /// The driver against pymodbus servers (TCP on loopback) that nobody on the team wrote.
 @Suite(.serialized) struct ModbusPeerTests {

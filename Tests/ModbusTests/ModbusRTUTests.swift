@@ -1,9 +1,9 @@
 import Foundation
 import HAL
-import Lighting
 @testable import Modbus
 import ModbusTestSupport
 import Testing
+import Units
 
 /// Modbus RTU through a pseudo-terminal relay that paces bytes at 9600 baud 8N1 and can
 /// garble or cut the line, with a pymodbus RTU server on the far side.

@@ -1,6 +1,6 @@
-import Lighting
 @testable import Modbus
 import Testing
+import Units
 
 @Suite struct RegisterCodecTests {
     @Test func float32InBothWordOrders() {

@@ -7,7 +7,7 @@
 import Benchmark
 import Foundation
 import Ledger
-import Lighting
+import Units
 
 let circuits = 64
 let quarters = 35_040   // 365 days × 96

@@ -10,9 +10,9 @@
 // Run: cd Benchmarks && swift package --allow-writing-to-package-directory benchmark --target ModbusBenchmarks
 import Benchmark
 import Foundation
-import Lighting
 import Modbus
 import ModbusTestSupport
+import Units
 
 /// 145 characters of 10 bits at 9600 baud, in nanoseconds.
 let wireNanoseconds = 145.0 * 10 / 9600 * 1e9

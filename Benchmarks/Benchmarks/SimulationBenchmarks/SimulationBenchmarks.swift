@@ -10,7 +10,8 @@ import Benchmark
 import Cabinet
 import Foundation
 import Ledger
-import Lighting
+import Recording
+import Simulation
 
 let repository = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -55,8 +56,9 @@ let benchmarks: @Sendable () -> Void = {
         let simulator = try CabinetSimulator(configuration: config, seed: 2026)
         benchmark.startMeasurement()
         let store = try LedgerStore.open(path: ledger)
-        var recorder = try LedgerRecorder(store: store, configuration: config, from: year2026.from, to: year2026.to, seed: 2026,
-                                          generator: "benchmark")
+        var recorder = try LedgerRecorder(
+            store: store, configuration: config, from: year2026.from,
+            origin: .simulation(generator: "benchmark", from: year2026.from, to: year2026.to, seed: 2026))
         blackHole(try simulator.run(from: year2026.from, to: year2026.to, recorder: &recorder))
         try store.close()
         benchmark.stopMeasurement()

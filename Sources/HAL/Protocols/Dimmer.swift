@@ -1,4 +1,4 @@
-import Lighting
+import Units
 
 /// A light-level output: a 1-10 V or PWM channel, a DALI broadcast or group, a dimming
 /// gateway register.

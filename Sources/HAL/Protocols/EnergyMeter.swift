@@ -1,4 +1,4 @@
-import Lighting
+import Units
 
 /// An electricity meter on a lighting circuit or on the cabinet's supply.
 public protocol EnergyMeter: HardwareDevice {

@@ -1,4 +1,4 @@
-import Lighting
+import Units
 
 /// A photovoltaic inverter feeding the cabinet's site.
 public protocol PVInverter: HardwareDevice {

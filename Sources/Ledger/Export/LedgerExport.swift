@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import GRDBSQLite
 import Lighting
+import Savings
 
 /// How long each exported row is.
 public enum ExportInterval: String, Sendable, CaseIterable {

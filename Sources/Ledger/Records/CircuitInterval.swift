@@ -1,5 +1,6 @@
 import Foundation
 import Lighting
+import Units
 
 /// The lighting energy of one circuit over one interval: the ledger's basic consumption row
 /// (SQL table `circuit_interval`).

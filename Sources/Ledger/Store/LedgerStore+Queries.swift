@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Lighting
+import Units
 
 extension LedgerStore {
     /// Lighting consumption and renewable production of the intervals that *start* in

@@ -1,3 +1,4 @@
+import Units
 /// How a luminaire's electrical power depends on its light level: a piecewise-linear curve
 /// from level (percent) to the fraction of rated power drawn, plus the driver's standby power.
 ///

@@ -1,5 +1,7 @@
 import Astronomy
 import Foundation
+import SourceFiles
+import Units
 
 /// One circuit's decided levels at an instant.
 public struct CircuitOutput: Sendable, Hashable {

@@ -1,4 +1,5 @@
 import Foundation
+import Units
 
 /// What a photocell has reported: its state before the first transition and the instants at
 /// which it changed, in time order. The engine only ever reads observations at or before the

@@ -1,5 +1,6 @@
 import Astronomy
 import Foundation
+import Units
 
 /// A level that changes linearly: `percent` at the sampled instant, changing by `slope` percent
 /// per second until `until` (nil: no change foreseen).

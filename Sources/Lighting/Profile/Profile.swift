@@ -1,4 +1,7 @@
 import Astronomy
+import Foundation
+import SourceFiles
+import Units
 
 /// A lighting profile: what the light does. Loaded from `profiles/*.yaml` by `ProfileLoader`,
 /// validated as a whole, and only then handed to the engine: a `Profile` value is always valid
@@ -218,4 +221,3 @@ public struct PresenceSensorPlacement: Sendable, Hashable {
     public var location: SourceLocation
 }
 
-import Foundation

@@ -1,5 +1,6 @@
 import Astronomy
 import Foundation
+import SourceFiles
 
 /// Loads and validates a profile file. Every problem is reported with its position
 /// (`FILE:LINE:COL: error: ...`); a profile with any error yields no value, so an invalid
@@ -324,16 +325,5 @@ public enum ProfileLoader {
                 r.warning("this rule can never match: the rule at line \(a.location.line) has the same conditions and comes first", at: b.location)
             }
         }
-    }
-}
-
-/// Describes a file I/O error in one line (no Foundation error dump).
-public enum FileProblem {
-    public static func describe(_ error: any Error, path: String) -> String {
-        if !FileManager.default.fileExists(atPath: path) { return "no such file" }
-        var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue { return "is a directory" }
-        if !FileManager.default.isReadableFile(atPath: path) { return "permission denied" }
-        return "not valid UTF-8 text or unreadable (\(error.localizedDescription))"
     }
 }

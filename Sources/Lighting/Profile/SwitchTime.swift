@@ -1,3 +1,6 @@
+import Foundation
+import SourceFiles
+
 /// A solar event that a switch point can follow.
 public enum SolarEvent: String, Sendable, Hashable, CaseIterable {
     case sunset, civilDusk, nauticalDusk
@@ -81,4 +84,3 @@ public enum SwitchTime: Sendable, Hashable, CustomStringConvertible {
     public var isSolar: Bool { if case .solar = self { return true } else { return false } }
 }
 
-import Foundation

@@ -1,5 +1,6 @@
 import Astronomy
 import Foundation
+import Units
 
 /// Where a cabinet is: its place on Earth and its legal time zone.
 public struct Site: Sendable, Hashable {
@@ -13,19 +14,6 @@ public struct Site: Sendable, Hashable {
         self.coordinate = coordinate
         self.timeZone = timeZone
     }
-}
-
-/// What a circuit does when the controller cannot trust its own decisions (clock not trusted,
-/// hardware fault, no valid profile). Defined per output by the board.
-public enum SafeState: String, Sendable, Hashable, CaseIterable {
-    /// Full on.
-    case on
-    /// Off (for circuits that must never light without a valid plan, e.g. decorations).
-    case off
-    /// On while the photocell says dark; on if there is no working photocell.
-    case photocell
-    /// On from sunset to sunrise by astronomy when the clock is trusted, else as `photocell`.
-    case astronomical
 }
 
 /// One switched circuit of the cabinet and the luminaires on it (all of one model).

@@ -1,5 +1,5 @@
 import HAL
-import Lighting
+import Units
 
 /// An Eastron SDM120 or SDM630 energy meter on a Modbus line (HAL ``EnergyMeter``).
 public struct EastronMeter: EnergyMeter {

@@ -1,5 +1,5 @@
 import HAL
-import Lighting
+import Units
 
 /// A dimming gateway on a Modbus line (Modbus-to-DALI, Modbus-to-0-10 V). Its channels are HAL
 /// ``Dimmer``s (``channel(_:name:)``); ``apply(_:)`` sets many channels in the fewest frames

@@ -1,5 +1,5 @@
 import HAL
-import Lighting
+import Units
 
 /// A SunSpec device on a Modbus line: its model chain is discovered on first use ("SunS" at
 /// 40000, 0 or 50000) and kept; readings decode the first inverter (101-103) or meter

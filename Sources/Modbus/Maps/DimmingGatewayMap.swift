@@ -1,4 +1,4 @@
-import Lighting
+import Units
 
 /// The register map of a dimming gateway (Modbus-to-DALI, Modbus-to-0-10 V): one level
 /// register per channel, an optional on/off coil or register per channel, an optional status

@@ -1,4 +1,4 @@
-import Lighting
+import Units
 
 /// The register maps of Eastron's SDM120 (single phase) and SDM630 (three phase) energy
 /// meters: IEEE 754 float32 in input registers (function 4), high word first.

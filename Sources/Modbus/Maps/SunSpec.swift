@@ -1,5 +1,5 @@
 import Foundation
-import Lighting
+import Units
 
 /// SunSpec: the register layout shared by many PV inverters and meters. A device starts with
 /// the marker "SunS" at 40000 (or 0, or 50000) in holding registers, followed by a chain of

@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
 import Lighting
-import Testing
 @testable import Ledger
+import Testing
+import Units
 
 /// A ledger in a fresh temporary directory with a day of intervals for two circuits, an
 /// inverter and a meter, and a few events.

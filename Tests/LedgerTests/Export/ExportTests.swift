@@ -1,8 +1,8 @@
 import Crypto
 import Foundation
 import Lighting
-import Testing
 @testable import Ledger
+import Testing
 
 /// A ledger with `days` days of two circuits (the second one missing `missing` intervals and
 /// with `gaps` explicit gap records), an inverter and a meter, at Montdidier.

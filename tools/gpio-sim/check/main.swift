@@ -3,13 +3,15 @@
 // prints PASS or FAIL; the exit status is the number of failures (0 = all passed). The
 // presence-to-output latency is measured and printed, not judged (a speed goal, not a test).
 import Astronomy
+import BoardFiles
+import Controller
 import Foundation
 import GPIO
-import HAL
-import Lighting
-import Runtime
 #if canImport(Glibc)
 import Glibc
+import HAL
+import Lighting
+import Units
 #endif
 
 /// Unbuffered output: the guest's console must show each line as it happens.

@@ -1,0 +1,389 @@
+import Astronomy
+import BoardFiles
+#if canImport(Glibc)
+import Foundation
+#endif
+import GPIO
+import Glibc
+import HAL
+import Lighting
+import Modbus
+import Units
+
+/// The cabinet's control loop on real hardware: the same ``Lighting/DimmingEngine`` as the
+/// simulation decides, this loop feeds it the inputs (presence edges, the photocell, device
+/// faults, whether the clock is trusted) and applies its decisions to the outputs.
+///
+/// - A presence edge is handled at once (``detected(sensor:)``): recorded in the presence
+///   state, the engine evaluated, the changed outputs written.
+/// - ``tick()`` runs at least every ``Settings/tickInterval`` (1 s), at the engine's next
+///   change and when a deferred switching becomes due: fades, plan steps, photocell changes.
+/// - Time (``CabinetClock``): the engine gets the wall clock's reading; every duration (the
+///   wait between steps, the minimum relay cycle) is on the monotonic clock. At every step the
+///   loop compares the two: a difference beyond ``Settings/stepThreshold`` is a step of the
+///   wall clock (an event); presence holds and photocell reports move with it, so they keep
+///   their durations, and tonight's schedule is recomputed. ``ClockTrust`` decides at every
+///   step whether the wall clock is believed; while it is not, every circuit follows its
+///   fail-safe (the engine's `clockTrusted: false`). Winning and losing trust are events.
+/// - Every write goes through one ``SwitchingGuard`` (the board's `minimumCycle`, for every
+///   kind of output): a switching too soon is deferred, never dropped and never a fault.
+/// - An output that fails marks its circuit faulted: the engine then gives the circuit its
+///   board-defined safe state, which the loop keeps writing; the first successful write
+///   clears the fault. Other circuits are unaffected.
+/// - ``shutdown()`` drives every circuit to its safe state (through the guard, as a fail-safe
+///   entry) and releases the hardware.
+public actor ControlLoop {
+    /// How the loop runs.
+    public struct Settings: Sendable {
+        /// The longest wait between two steps.
+        public var tickInterval: Duration
+        /// A wall clock that moves this much more or less than the monotonic clock between two
+        /// readings has stepped.
+        public var stepThreshold: Duration
+        /// How clock trust is decided (the floors: the build, the ledger's last record).
+        public var trust: ClockTrust.Policy
+
+        public init(tickInterval: Duration = .seconds(1), stepThreshold: Duration = .seconds(2), trust: ClockTrust.Policy = .init()) {
+            self.tickInterval = tickInterval
+            self.stepThreshold = stepThreshold
+            self.trust = trust
+        }
+    }
+
+    public let engine: DimmingEngine
+    public let board: Board
+    /// Circuit index → board output id.
+    public let circuitOutputs: [(circuit: Int, output: String)]
+    public let hardware: HardwareSet
+    public nonisolated let clock: any CabinetClock
+    public let settings: Settings
+    private let log: @Sendable (String) -> Void
+    private let events: @Sendable (ControlEvent) -> Void
+
+    private var presence: PresenceState?
+    private var faulted: Set<String> = []
+    private var applied: [String: DimLevel] = [:]
+    /// Bumped at each decision. The actor is re-entrant across the output writes' awaits, so a
+    /// decision that finds a newer one made meanwhile stops writing: a stale level never
+    /// lands after a fresher one (a presence edge during a tick's writes).
+    private var generation = 0
+    private var night: DimmingEngine.Night?
+    private var nightDay: CivilDate?
+    private var photocell: PhotocellObservations?
+    private var lastPhotocell: Bool?
+    /// The previous reading of both clocks, to see the wall clock step.
+    private var lastReading: (wall: Date, monotonic: ContinuousClock.Instant)?
+    /// The minimum cycle of every output.
+    public private(set) var switching: SwitchingGuard
+    /// Switchings held back by the guard: output → (contact wanted, when it is allowed).
+    private var deferrals: [String: (contact: Bool, until: ContinuousClock.Instant)] = [:]
+    /// Circuits whose last decision was their fail-safe.
+    private var inFailSafe: Set<String> = []
+    /// Circuits that entered their fail-safe and whose output does not show it yet: their
+    /// writes pass the minimum cycle (see ``SwitchingGuard``).
+    private var enteringFailSafe: Set<String> = []
+    /// The last decision.
+    public private(set) var output = EngineOutput.empty
+    /// The last clock-trust decision (nil before the first step).
+    public private(set) var clockTrust: ClockTrust?
+    /// Output writes that went to the hardware, and those that failed. A deferred switching
+    /// writes nothing.
+    public private(set) var writes = 0, failedWrites = 0
+    /// Switchings deferred by the minimum cycle (counted once per deferral).
+    public private(set) var deferredSwitchings = 0
+    /// For each of the last 1,000 presence edges handled by ``run(releasing:)``: nanoseconds
+    /// from the kernel's timestamp of the edge (CLOCK_MONOTONIC) to the outputs written.
+    public private(set) var presenceLatencies: [Int64] = []
+
+    /// - Parameters:
+    ///   - circuitOutputs: circuit id → board output id.
+    ///   - clock: the wall and monotonic clocks and the kernel's synchronisation state.
+    ///   - log: one line per event (and per photocell failure).
+    ///   - events: every ``ControlEvent``, as it happens.
+    public init(engine: DimmingEngine, board: Board, circuitOutputs: [String: String], hardware: HardwareSet,
+                clock: any CabinetClock = HostClock(), settings: Settings = Settings(),
+                log: @escaping @Sendable (String) -> Void = { _ in }, events: @escaping @Sendable (ControlEvent) -> Void = { _ in }) {
+        self.engine = engine
+        self.board = board
+        let ids = engine.installation.circuits.map(\.id)
+        self.circuitOutputs = ids.enumerated().compactMap { i, id in circuitOutputs[id].map { (i, $0) } }
+        self.hardware = hardware
+        self.clock = clock
+        self.settings = settings
+        self.log = log
+        self.events = events
+        self.presence = engine.idlePresence()
+        self.switching = SwitchingGuard(minimumCycles: SwitchingGuard.minimumCycles(of: board))
+    }
+
+    /// The circuits currently held in their safe state because their output failed.
+    public var faultedCircuits: Set<String> { faulted }
+
+    /// Switchings waiting for their minimum cycle: output id → (contact wanted, when allowed).
+    public var pendingSwitchings: [String: (contact: Bool, until: ContinuousClock.Instant)] { deferrals }
+
+    /// A presence detection, now: recorded, then the engine decides and the outputs follow at once.
+    public func detected(sensor: String) async {
+        let t = readClocks()
+        if let slot = presence?.slot(of: sensor) { presence?.detected(slot: slot, at: t) }
+        await decideAndApply(at: t)
+    }
+
+    /// One periodic step: reads the clocks and the photocell, evaluates, applies.
+    ///
+    /// - Returns: when the next step is due on the monotonic clock: at most
+    ///   ``Settings/tickInterval`` away, sooner for the engine's next change or a deferred
+    ///   switching's release.
+    @discardableResult
+    public func tick() async -> ContinuousClock.Instant {
+        let t = readClocks()
+        let monotonic = lastReading?.monotonic ?? clock.monotonicNow
+        await readPhotocell(at: t)
+        await decideAndApply(at: t)
+        var next = monotonic.advanced(by: settings.tickInterval)
+        let toChange = output.nextChange.timeIntervalSince(t)
+        if toChange < settings.tickInterval.timeInterval {
+            next = min(next, monotonic.advanced(by: .interval(max(0.001, toChange))))
+        }
+        for d in deferrals.values { next = min(next, d.until) }
+        return next
+    }
+
+    // MARK: - Time
+
+    /// Reads both clocks: sees a step of the wall clock, decides trust. Returns the wall
+    /// clock's reading, the instant the engine evaluates.
+    private func readClocks() -> Date {
+        let wall = clock.wallNow, monotonic = clock.monotonicNow
+        if let last = lastReading {
+            let expected = last.wall.addingTimeInterval((monotonic - last.monotonic).timeInterval)
+            let step = wall.timeIntervalSince(expected)
+            if abs(step) > settings.stepThreshold.timeInterval { wallClockStepped(by: step, expected: expected, reading: wall) }
+        }
+        lastReading = (wall, monotonic)
+        let trust = ClockTrust.evaluate(kernel: clock.synchronisation(), wall: wall, policy: settings.trust)
+        if clockTrust?.isTrusted != trust.isTrusted {
+            emit(ControlEvent(at: wall, kind: trust.isTrusted ? .clockTrusted : .clockUntrusted(trust.reasons)))
+        }
+        clockTrust = trust
+        return wall
+    }
+
+    /// The wall clock stepped by `seconds`: what the loop holds in wall-clock instants moves
+    /// with it (a presence hold keeps the time it had left, the photocell's reports stay as
+    /// far in the past), and tonight's schedule is recomputed.
+    private func wallClockStepped(by seconds: TimeInterval, expected: Date, reading: Date) {
+        presence?.shift(by: seconds)
+        photocell = photocell?.shifted(by: seconds)
+        night = nil
+        emit(ControlEvent(at: reading, kind: .wallClockStepped(by: .interval(seconds), expected: expected, reading: reading)))
+    }
+
+    private func emit(_ event: ControlEvent) {
+        log(event.description)
+        events(event)
+    }
+
+    // MARK: - Decisions
+
+    private func readPhotocell(at t: Date) async {
+        guard let input = board.inputs.first(where: { $0.kind == .photocell }), let device = hardware.inputs[input.id] else { return }
+        do {
+            let dark = try await device.read()
+            if photocell == nil { photocell = PhotocellObservations(initiallyDark: dark) } else if dark != lastPhotocell {
+                photocell?.transitions.append((t, dark))
+                night = nil   // the night's switch points may move with the photocell
+            }
+            lastPhotocell = dark
+        } catch {
+            if photocell != nil { log("photocell: \(error); astronomy alone decides") }
+            photocell = nil
+            lastPhotocell = nil
+        }
+    }
+
+    private func resolveNight(for t: Date) -> DimmingEngine.Night {
+        let day = engine.lightingDay(containing: t)
+        if let night, nightDay == day { return night }
+        if nightDay != day { photocell = lastPhotocell.map { PhotocellObservations(initiallyDark: $0) } }
+        let resolved = engine.night(day, photocell: photocell)
+        night = resolved
+        nightDay = day
+        return resolved
+    }
+
+    private func decideAndApply(at t: Date) async {
+        let night = resolveNight(for: t)
+        presence?.forget(endedBy: t)
+        let inputs = EngineInputs(clockTrusted: clockTrust?.isTrusted ?? false, faultedCircuits: faulted, presence: presence, photocell: photocell)
+        var decision = EngineOutput.empty
+        engine.evaluate(at: t, inputs: inputs, night: night, into: &decision)
+        output = decision
+        generation += 1
+        await apply(decision, generation: generation)
+    }
+
+    /// The level an output must show for a circuit: the highest of its luminaires (a channel
+    /// or contactor serves them all).
+    static func level(of c: CircuitOutput) -> DimLevel {
+        c.raised.reduce(c.base.level) { max($0, $1.sample.level) }
+    }
+
+    // MARK: - Outputs
+
+    /// Notes which circuits enter their fail-safe with this decision.
+    private func noteFailSafe(_ decision: EngineOutput) {
+        for c in decision.circuits {
+            if c.reason.isFailSafe {
+                if inFailSafe.insert(c.circuit).inserted { enteringFailSafe.insert(c.circuit) }
+            } else {
+                inFailSafe.remove(c.circuit)
+                enteringFailSafe.remove(c.circuit)
+            }
+        }
+    }
+
+    /// Writes a decision: every changed output, through the switching guard; gateway channels
+    /// in one batch per gateway. The only place outputs are driven.
+    private func apply(_ decision: EngineOutput, generation current: Int) async {
+        noteFailSafe(decision)
+        var byGateway: [ObjectIdentifier: (ModbusDimmingGateway, [(circuit: String, output: String, channel: Int, level: DimLevel, contact: Bool)])] = [:]
+        for (ci, outputID) in circuitOutputs {
+            guard current == generation else { return }
+            let c = decision.circuits[ci]
+            let level = Self.level(of: c)
+            guard let out = hardware.outputs[outputID] else { continue }
+            if applied[outputID] == level {
+                deferrals[outputID] = nil
+                enteringFailSafe.remove(c.circuit)
+                continue
+            }
+            let contact = SwitchingGuard.contact(level, kind: board.output(outputID)?.kind ?? .relay)
+            if case .deferred(let until) = switching.verdict(outputID, contact: contact, at: clock.monotonicNow,
+                                                             failSafeEntry: enteringFailSafe.contains(c.circuit)) {
+                deferred(circuit: c.circuit, output: outputID, contact: contact, until: until)
+                continue
+            }
+            deferrals[outputID] = nil
+            switch out {
+            case .gatewayChannel(let gw, let channel, _):
+                byGateway[ObjectIdentifier(gw), default: (gw, [])].1.append((c.circuit, outputID, channel, level, contact))
+            case .relay(let relay):
+                await write(circuit: c.circuit, output: outputID, level: level, contact: contact) { () async throws(HALError) in
+                    try await relay.set(on: !level.isOff)
+                }
+            case .dimmer(let dimmer):
+                await write(circuit: c.circuit, output: outputID, level: level, contact: contact) { () async throws(HALError) in
+                    try await dimmer.set(level: level)
+                }
+            }
+        }
+        for (gw, changes) in byGateway.values {
+            guard current == generation else { return }
+            do {
+                try await gw.apply(changes.map { ($0.channel, $0.level) })
+                writes += 1
+                for c in changes { succeeded(circuit: c.circuit, output: c.output, level: c.level, contact: c.contact) }
+            } catch {
+                failedWrites += 1
+                for c in changes { failed(circuit: c.circuit, output: c.output, contact: c.contact, error: error) }
+            }
+        }
+    }
+
+    private func deferred(circuit: String, output: String, contact: Bool, until: ContinuousClock.Instant) {
+        if let d = deferrals[output], d.contact == contact { return }   // already said
+        deferrals[output] = (contact, until)
+        deferredSwitchings += 1
+        emit(ControlEvent(at: lastReading?.wall ?? clock.wallNow,
+                          kind: .switchingDeferred(circuit: circuit, output: output, contact: contact, remaining: until - clock.monotonicNow)))
+    }
+
+    private func write(circuit: String, output: String, level: DimLevel, contact: Bool, _ body: () async throws(HALError) -> Void) async {
+        do {
+            try await body()
+            writes += 1
+            succeeded(circuit: circuit, output: output, level: level, contact: contact)
+        } catch {
+            failedWrites += 1
+            failed(circuit: circuit, output: output, contact: contact, error: error)
+        }
+    }
+
+    private func succeeded(circuit: String, output: String, level: DimLevel, contact: Bool) {
+        switching.record(output, contact: contact, at: clock.monotonicNow, succeeded: true)
+        applied[output] = level
+        enteringFailSafe.remove(circuit)
+        if faulted.remove(circuit) != nil {
+            emit(ControlEvent(at: lastReading?.wall ?? clock.wallNow, kind: .outputRecovered(circuit: circuit, output: output)))
+        }
+    }
+
+    private func failed(circuit: String, output: String, contact: Bool, error: HALError) {
+        switching.record(output, contact: contact, at: clock.monotonicNow, succeeded: false)
+        applied[output] = nil
+        if faulted.insert(circuit).inserted {
+            emit(ControlEvent(at: lastReading?.wall ?? clock.wallNow, kind: .outputFailed(circuit: circuit, output: output, error: error)))
+        }
+    }
+
+    // MARK: - Running
+
+    /// Runs until the task is cancelled: presence edges are handled as they come, the rest at
+    /// the times ``tick()`` asks for (slept on the monotonic clock); then every circuit goes to
+    /// its safe state and, when `releasing`, the hardware is released (``shutdown()``).
+    public func run(releasing: Bool = true) async {
+        await withTaskGroup(of: Void.self) { group in
+            for (id, sensor) in hardware.presence {
+                group.addTask { [self] in
+                    for await change in sensor.changes where change.level {
+                        await self.detected(sensor: id)
+                        await self.record(latencySince: change.monotonicNanoseconds)
+                    }
+                }
+            }
+            group.addTask { [self] in
+                while !Task.isCancelled {
+                    let next = await self.tick()
+                    do { try await clock.sleep(until: next) } catch { return }
+                }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+        if releasing { await shutdown() } else { await enterSafeState() }
+    }
+
+    private func record(latencySince edge: Int64) {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        if presenceLatencies.count == 1000 { presenceLatencies.removeFirst() }
+        presenceLatencies.append(Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec) - edge)
+    }
+
+    /// Every circuit to its board-defined safe state, then the GPIO lines are released and the
+    /// Modbus lines closed.
+    public func shutdown() async {
+        await enterSafeState()
+        await hardware.shutdown()
+    }
+
+    /// Writes every circuit's safe state (the engine's fail-safe decision, which the board
+    /// defines per output). Every circuit enters its fail-safe here, so the writes pass the
+    /// minimum cycle (``SwitchingGuard``): this is the last write before the controller stops,
+    /// and a deferred one would never be made.
+    public func enterSafeState() async {
+        let t = readClocks()
+        let all = Set(engine.installation.circuits.map(\.id))
+        let safeNight = engine.night(engine.lightingDay(containing: t), photocell: photocell)
+        var decision = EngineOutput.empty
+        let inputs = EngineInputs(clockTrusted: clockTrust?.isTrusted ?? false, faultedCircuits: all, photocell: photocell)
+        engine.evaluate(at: t, inputs: inputs, night: safeNight, into: &decision)
+        output = decision
+        applied = [:]
+        inFailSafe = all
+        enteringFailSafe = all
+        generation += 1
+        await apply(decision, generation: generation)
+    }
+}

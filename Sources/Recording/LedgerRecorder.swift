@@ -1,0 +1,118 @@
+import Cabinet
+import Crypto
+import Foundation
+import Ledger
+import SourceFiles
+import Units
+
+/// Writes a cabinet's observed intervals into its ledger: the simulator's and, in a cabinet,
+/// the controller's (one recorder for both, so that neither depends on the other).
+///
+/// Each interval (its circuits, production, the cabinet meter's reading and the switchings
+/// that happened during it) is one transaction, as the controller in a cabinet writes them:
+/// a crash loses at most the interval in progress, and the chain stays whole.
+///
+/// The ledger stores whole watt-hours per interval. Rounding each interval separately would
+/// let a year's sum drift from the true total by up to half a watt-hour per row, so the
+/// remainder is carried to the next interval of the same circuit or inverter: the ledger's sum
+/// over any run of intervals stays within 1 Wh of the simulated energy.
+public struct LedgerRecorder {
+    public let store: LedgerStore
+    public let cabinetID: String
+    var carry: [String: Int64] = [:]   // milliwatt-hours not yet written, per channel
+    /// The cabinet meter's register (Wh), continued across runs from the ledger.
+    var register: Int64
+    /// Rows written so far (measurements and events).
+    public private(set) var rows = 0
+
+    /// Refuses a period the ledger already covers for the cabinet, declares what changed in the
+    /// cabinet file (site, circuits, tariff, investment, emission factor) effective at `from`,
+    /// and logs the run and the profile's activation with the profile file's SHA-256.
+    ///
+    /// - Parameter signer: the ledger's signing key, needed when the ledger has one and the
+    ///   cabinet file changed what is declared.
+    /// - Throws: `LedgerError`s from the store; ``OverlapError`` when the ledger already holds
+    ///   this cabinet's intervals after `from`; ``ProfileFileError`` when the profile file
+    ///   cannot be read (its hash would be a lie).
+    public init(store: LedgerStore, configuration: CabinetConfiguration, from: Date, origin: RunOrigin,
+                signer: Curve25519.Signing.PrivateKey? = nil) throws {
+        self.store = store
+        let site = configuration.site
+        cabinetID = site.id
+        if let last = try store.lastIntervalEnd(cabinet: site.id), last > from {
+            throw OverlapError(path: store.path, cabinetID: site.id, lastEnd: last, from: from)
+        }
+        let profileText: Data
+        do {
+            profileText = try Data(contentsOf: URL(fileURLWithPath: configuration.profilePath))
+        } catch {
+            throw ProfileFileError(path: configuration.profilePath, reason: FileProblem.describe(error, path: configuration.profilePath))
+        }
+        let declared = try store.declareChanges(configuration.declarations(effective: from), signer: signer)
+        rows += declared.count
+        register = try configuration.board.meters.first.map { try store.lastRegister(cabinet: site.id, meter: $0.id) ?? 0 } ?? 0
+        let digest = SHA256.hash(data: profileText).map { String(format: "%02x", $0) }.joined()
+        let events = [
+            LedgerEvent(cabinetID: cabinetID, at: from, kind: .ledger, subject: origin.subject, detail: origin.detail),
+            LedgerEvent(cabinetID: cabinetID, at: from, kind: .profile, subject: configuration.profile.id,
+                        detail: "sha256 \(digest) \(configuration.profilePath)"),
+        ]
+        try store.append(LedgerBatch(events: events))
+        rows += events.count
+    }
+
+    /// The profile file cannot be read, so its activation cannot be recorded with its hash.
+    public struct ProfileFileError: Error, CustomStringConvertible {
+        public var path: String, reason: String
+        public var description: String { "cannot record the activation of profile \(path): \(reason)" }
+    }
+
+    /// The ledger already covers part of the period asked for.
+    public struct OverlapError: Error, CustomStringConvertible {
+        public var path: String, cabinetID: String, lastEnd: Date, from: Date
+        public var description: String {
+            "\(path) already holds intervals of cabinet \(cabinetID) up to \(LedgerRecorder.iso(lastEnd)), after the start of this run (\(LedgerRecorder.iso(from))): use another ledger, or start at \(LedgerRecorder.iso(lastEnd)) or later"
+        }
+    }
+
+    mutating func wattHours(_ energy: Energy, key: String) -> Int64 {
+        let total = energy.milliwattHours + carry[key, default: 0]
+        let wh = max(0, (total + 500) / 1000)
+        carry[key] = total - wh * 1000
+        return wh
+    }
+
+    public mutating func record(_ intervals: [ObservedInterval]) throws {
+        for i in intervals {
+            var batch = LedgerBatch()
+            batch.circuits = i.circuits.map { c in
+                CircuitInterval(cabinetID: cabinetID, circuitID: c.circuit, start: i.start, end: i.end,
+                                energyWh: wattHours(c.energy, key: "c/" + c.circuit), source: .estimated,
+                                burningSeconds: c.burningSeconds, meanLevel: c.meanLevel)
+            }
+            batch.production = i.production.map { p in
+                ProductionInterval(cabinetID: cabinetID, inverterID: p.inverter, start: i.start, end: i.end,
+                                   energyWh: wattHours(p.energy, key: "p/" + p.inverter))
+            }
+            if let meter = i.meter {
+                let wh = wattHours(meter.energy, key: "m/" + meter.id)
+                register += wh
+                batch.meters = [MeterReading(cabinetID: cabinetID, meterID: meter.id, start: i.start, end: i.end,
+                                             registerWh: register, energyWh: wh, source: .metered)]
+            }
+            batch.events = i.switching.map { s in
+                let fade = s.fadeSeconds > 0 ? " over \(Int(s.fadeSeconds)) s" : ""
+                return LedgerEvent(cabinetID: cabinetID, at: s.at, kind: .switching, subject: s.circuit,
+                                   detail: "level \(s.level) %\(fade): \(s.reason)")
+            }
+            try store.append(batch)
+            rows += batch.count
+        }
+    }
+
+    static func iso(_ d: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f.string(from: d)
+    }
+}

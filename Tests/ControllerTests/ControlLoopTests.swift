@@ -1,0 +1,129 @@
+import Astronomy
+import BoardFiles
+import Controller
+import Foundation
+import HAL
+import Lighting
+import Testing
+import Simulation
+import Units
+
+/// The control loop over simulated devices: the same code path as on GPIO or Modbus, on a
+/// manual clock (a synchronised kernel, 2026-12-21 22:00 UTC: night in Picardy).
+@Suite struct ControlLoopTests {
+    struct Bench {
+        let clock: ManualClock
+        let relay1: SimulatedRelay, relay2: SimulatedRelay, dimmer: SimulatedDimmer
+        let loop: ControlLoop
+        let board: Board
+    }
+
+    static func bench(photocellDark: Bool? = nil) throws -> Bench {
+        let board = try #require(BoardLoader.load(path: repo.appendingPathComponent("boards/gpio-sim.yaml").path).value)
+        let profile = try #require(ProfileLoader.load(path: repo.appendingPathComponent("tools/gpio-sim/check/testbed-profile.yaml").path).value)
+        let engine = try compile(profile, [("c1", 4, .astronomical), ("c2", 4, .on), ("c3", 5, .astronomical)])
+        let clock = ManualClock(wall: winterNight)
+        let r1 = SimulatedRelay(name: "relay-1", clock: { clock.wallNow })
+        let r2 = SimulatedRelay(name: "relay-2", clock: { clock.wallNow })
+        let dim = SimulatedDimmer(name: "step-1")
+        var hw = HardwareSet()
+        hw.outputs = ["relay-1": .relay(r1), "relay-2": .relay(r2), "step-1": .dimmer(dim)]
+        if let photocellDark { hw.inputs["photocell"] = SimulatedDigitalInput(name: "photocell", initialValue: photocellDark) }
+        let loop = ControlLoop(engine: engine, board: board, circuitOutputs: ["c1": "relay-1", "c2": "relay-2", "c3": "step-1"],
+                               hardware: hw, clock: clock)
+        return Bench(clock: clock, relay1: r1, relay2: r2, dimmer: dim, loop: loop, board: board)
+    }
+
+    @Test func appliesThePlanAtNight() async throws {
+        let b = try Self.bench()
+        await b.loop.tick()
+        #expect(try await b.relay1.state == true)
+        #expect(try await b.relay2.state == true)
+        #expect(try await b.dimmer.level == DimLevel(percent: 50)!)
+    }
+
+    @Test func aDarkPhotocellConfirmsTheNight() async throws {
+        let b = try Self.bench(photocellDark: true)
+        await b.loop.tick()
+        #expect(try await b.relay1.state == true)
+        #expect(try await b.dimmer.level == DimLevel(percent: 50)!)
+    }
+
+    @Test func presenceRaisesAtOnceAndTheHoldEnds() async throws {
+        let b = try Self.bench()
+        await b.loop.tick()
+        await b.loop.detected(sensor: "pir-1")
+        #expect(try await b.dimmer.level == .full)
+        b.clock.advance(by: .seconds(5))
+        await b.loop.tick()
+        #expect(try await b.dimmer.level == DimLevel(percent: 50)!)
+    }
+
+    @Test func aFailingOutputPutsItsCircuitInItsSafeStateAndRecovers() async throws {
+        let b = try Self.bench()
+        await b.loop.tick()
+        await b.dimmer.injectFault(.timeout, message: "no reply")
+        await b.loop.detected(sensor: "pir-1")
+        #expect(await b.loop.faultedCircuits == ["c3"])
+        #expect(try await b.relay1.state == true)          // the rest keeps working
+        await b.dimmer.clearFault()
+        await b.loop.tick()                               // the safe state (full, night) is written
+        #expect(await b.loop.faultedCircuits.isEmpty)
+        await b.loop.tick()                               // back to the plan (presence still holding)
+        #expect(try await b.dimmer.level == .full)
+    }
+
+    @Test func shutdownWritesEverySafeState() async throws {
+        let b = try Self.bench()
+        await b.loop.tick()
+        await b.loop.detected(sensor: "pir-1")
+        #expect(try await b.dimmer.level == .full)
+        try await b.relay1.switchOff()      // someone else switched it: the safe state must rewrite it
+        await b.loop.enterSafeState()
+        #expect(try await b.relay1.state == true)           // astronomical, night: on
+        #expect(try await b.relay2.state == true)           // on
+        #expect(try await b.dimmer.level == .full)          // astronomical, night: 100 % (no presence in the safe state)
+    }
+}
+
+/// A relay whose first command takes 50 ms to answer (a busy bus), the next ones none.
+actor SlowRelay: RelayOutput {
+    nonisolated let name: String
+    private(set) var on = false
+    private var first = true
+    /// True once the slow first command is under way.
+    private(set) var busy = false
+    init(name: String) { self.name = name }
+    func set(on: Bool) async throws(HALError) {
+        if first {
+            first = false
+            busy = true
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        self.on = on
+    }
+    var state: Bool { get async throws(HALError) { on } }
+    func halt() async throws(HALError) {}
+}
+
+@Suite struct ControlLoopReentrancyTests {
+    /// A presence edge arriving while a tick is still writing: the tick's older decision must
+    /// not land after the edge's (found by the gpio-sim bed with two vCPUs).
+    @Test func aStaleDecisionNeverOverwritesAFresherOne() async throws {
+        let b = try ControlLoopTests.bench()
+        var hw = await b.loop.hardware
+        let engine = await b.loop.engine
+        let slow1 = SlowRelay(name: "relay-1"), slow2 = SlowRelay(name: "relay-2")
+        hw.outputs["relay-1"] = .relay(slow1)
+        hw.outputs["relay-2"] = .relay(slow2)
+        let loop = ControlLoop(engine: engine, board: b.board, circuitOutputs: ["c1": "relay-1", "c2": "relay-2", "c3": "step-1"],
+                               hardware: hw, clock: b.clock)
+        let tick = Task { await loop.tick() }      // writes relay-1 (50 ms), relay-2, then step-1 at 50 %
+        while await !slow1.busy { await Task.yield() }
+        await loop.detected(sensor: "pir-1")   // meanwhile: step-1 at 100 %
+        _ = await tick.value
+        #expect(try await b.dimmer.level == .full)
+        let on1 = await slow1.on, on2 = await slow2.on
+        #expect(on1 && on2)
+    }
+}

@@ -1,0 +1,53 @@
+import Astronomy
+import Controller
+import Foundation
+import HAL
+import Lighting
+import Modbus
+import ModbusTestSupport
+import Testing
+
+/// The control loop driving real Modbus peers: relays on an I/O module's coils, the footpath
+/// circuit on a dimming gateway. A gateway that stops answering puts only its circuit in its
+/// safe state; it is retried and taken back when it answers.
+@Suite(.serialized) struct ModbusControlLoopTests {
+    @Test func aFailingGatewayFaultsOnlyItsCircuitAndRecovers() async throws {
+        let io = try ModbusPeer(tcp: ["1:io:4"])
+        let dali = try ModbusPeer(tcp: ["3:gateway:4"])
+        let board = try modbusBoard(io: io.address, dali: dali.address, outputs: [
+            "{ id: relay-1, kind: relay, coil: { bus: io, unit: 1, address: 0 } }",
+            "{ id: relay-2, kind: relay, safeState: \"on\", coil: { bus: io, unit: 1, address: 1 } }",
+            "{ id: step-1, kind: dimmer, gateway: { id: gw, channel: 0 } }",
+        ])
+        let profile = try #require(ProfileLoader.load(path: repo.appendingPathComponent("tools/gpio-sim/check/testbed-profile.yaml").path).value)
+        let engine = try compile(profile, [("c1", 4, .astronomical), ("c2", 4, .on), ("c3", 5, .astronomical)])
+        let clock = ManualClock(wall: winterNight)
+        let hardware = await HardwareSet.open(board, lineOptions: { bus in
+            .init(responseTimeout: .milliseconds(bus.timeoutMilliseconds), retries: 0, faultRetry: .milliseconds(50), faultRetryMax: .milliseconds(50))
+        }, now: { clock.wallNow })
+        #expect(hardware.failures.isEmpty)
+        let log = EventLog()
+        let loop = ControlLoop(engine: engine, board: board, circuitOutputs: ["c1": "relay-1", "c2": "relay-2", "c3": "step-1"],
+                               hardware: hardware, clock: clock, log: log.log, events: log.sink)
+        await loop.tick()
+        #expect(try io.get(unit: 1, table: "co", address: 0, count: 2) == [1, 1])
+        #expect(try dali.get(unit: 3, table: "hr", address: 0, count: 1) == [127])      // 50 %
+
+        try dali.command("mute 3")
+        await loop.detected(sensor: "pir-1")
+        #expect(await loop.faultedCircuits == ["c3"])
+        #expect(log.lines.contains { $0.contains("circuit c3") && $0.contains("timeout") && $0.contains("unit 3") })
+        // The relays on the other line are untouched and still answer.
+        #expect(try io.get(unit: 1, table: "co", address: 0, count: 2) == [1, 1])
+
+        try dali.command("unmute 3")
+        try await Task.sleep(for: .milliseconds(80))
+        await loop.tick()       // the safe state (astronomical, night: full) goes out and is accepted
+        #expect(await loop.faultedCircuits.isEmpty)
+        #expect(try dali.get(unit: 3, table: "hr", address: 0, count: 1) == [254])
+        clock.advance(by: .seconds(5))      // presence hold over: back to the plan
+        await loop.tick()
+        #expect(try dali.get(unit: 3, table: "hr", address: 0, count: 1) == [127])
+        await loop.shutdown()
+    }
+}
