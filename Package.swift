@@ -65,7 +65,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
-        .target(name: "Report", dependencies: ["Units", "Savings", "Ledger"], swiftSettings: strict),
+        .target(name: "Report", dependencies: ["Units", "Astronomy", "Lighting", "Savings", "Ledger"], swiftSettings: strict),
 
         // A cabinet: its file, the recorder of its intervals, the simulator and the controller.
         .target(name: "Cabinet", dependencies: ["Units", "Astronomy", "SourceFiles", "Lighting", "HAL", "BoardFiles", "Savings", "Ledger"], swiftSettings: strict),
@@ -73,7 +73,11 @@ let package = Package(
             name: "Recording",
             dependencies: ["Units", "SourceFiles", "Ledger", "Cabinet", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
-        .target(name: "Simulation", dependencies: ["Units", "Astronomy", "SourceFiles", "Lighting", "HAL", "BoardFiles", "Cabinet", "Recording"], swiftSettings: strict),
+        .target(
+            name: "Simulation",
+            dependencies: ["Units", "Astronomy", "SourceFiles", "Lighting", "HAL", "BoardFiles", "Cabinet", "Ledger", "Recording",
+                           .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
         .target(
             name: "Controller",
             dependencies: ["Units", "Astronomy", "Lighting", "HAL", "BoardFiles", "GPIO", "Modbus", "CTimex"],

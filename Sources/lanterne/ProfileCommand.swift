@@ -4,6 +4,7 @@ import Cabinet
 import Foundation
 import Lighting
 import SourceFiles
+import Units
 
 /// `lanterne profile`: what technicians do with profiles before flashing them.
 struct ProfileCommand: AsyncParsableCommand {
@@ -66,23 +67,15 @@ struct PlanProfile: ParsableCommand {
     @Option(help: ArgumentHelp("Profile file (default: the one the cabinet names).", valueName: "file"))
     var profile: String?
 
-    @Option(help: ArgumentHelp("Lighting day, in the cabinet's time zone.", valueName: "YYYY-MM-DD"))
-    var date: String
+    @Option(help: ArgumentHelp("Lighting day, in the cabinet's time zone.", valueName: Day.valueName))
+    var date: Day
 
     @Flag(help: "Print one JSON object.")
     var json = false
 
-    func validate() throws {
-        guard CivilDate(date) != nil else {
-            throw ValidationError("'\(date)' is not a calendar date: expected YYYY-MM-DD, e.g. 2026-12-24")
-        }
-    }
-
     func run() throws {
-        let loaded = CabinetLoader.load(path: cabinet, profileOverride: profile)
-        Console.report(loaded.diagnostics)
-        guard let config = loaded.value else { throw ExitCode(1) }
-        let day = CivilDate(date)!
+        let config = try CabinetFile.load(cabinet, profile: profile)
+        let day = date.date
         let engine = try DimmingEngine.compile(profile: config.profile, installation: config.installation).get()
         let night = engine.night(day, photocell: nil)
         let clock = engine.clock
@@ -111,10 +104,10 @@ struct PlanProfile: ParsableCommand {
                 groups.append([
                     "id": group.id, "plan": timeline.plan, "circuits": group.circuits,
                     "steps": timeline.steps.map { s -> [String: Any] in
-                        var o: [String: Any] = ["at": Console.isoUTC(s.at), "local": local(s.at), "level": s.level.percent,
+                        var o: [String: Any] = ["at": InstantText.isoUTC(s.at), "local": local(s.at), "level": s.level.percent,
                                                 "fadeSeconds": s.fadeSeconds, "reason": s.reason.description]
                         if let w = window(s, plan: plan) {
-                            o["photocellWindow"] = [Console.isoUTC(w.lowerBound), Console.isoUTC(w.upperBound)]
+                            o["photocellWindow"] = [InstantText.isoUTC(w.lowerBound), InstantText.isoUTC(w.upperBound)]
                         }
                         return o
                     },
@@ -124,8 +117,8 @@ struct PlanProfile: ParsableCommand {
             let object: [String: Any] = [
                 "cabinet": config.site.id, "profile": p.id, "date": day.description,
                 "timeZone": clock.timeZone.identifier, "status": sun.status.rawValue,
-                "sun": Dictionary(uniqueKeysWithValues: SolarEvent.allCases.map { ($0.rawValue, Console.isoUTC(sun[$0])) }),
-                "lightingDay": ["start": Console.isoUTC(sun.start), "end": Console.isoUTC(sun.end)],
+                "sun": Dictionary(uniqueKeysWithValues: SolarEvent.allCases.map { ($0.rawValue, InstantText.isoUTC(sun[$0])) }),
+                "lightingDay": ["start": InstantText.isoUTC(sun.start), "end": InstantText.isoUTC(sun.end)],
                 "groups": groups,
             ]
             print(try Console.json(object))
@@ -151,7 +144,7 @@ struct PlanProfile: ParsableCommand {
             for s in timeline.steps {
                 let level = String(format: "%5.1f %%", s.level.percent)
                 let fade = s.fadeSeconds > 0 ? " over \(DurationText.format(Int(s.fadeSeconds)))" : ""
-                var line = "  \(local(s.at))  \(Console.isoUTC(s.at))  \(level)\(fade)  \(s.reason)"
+                var line = "  \(local(s.at))  \(InstantText.isoUTC(s.at))  \(level)\(fade)  \(s.reason)"
                 if let w = window(s, plan: plan) {
                     let f = DateFormatter()
                     f.timeZone = clock.timeZone
