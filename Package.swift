@@ -9,7 +9,8 @@ let strict: [SwiftSetting] = [
 // modules its files import (tools: ../shared/tools/check-manifest.py).
 let package = Package(
     name: "Lanterne",
-    // Synchronization's Mutex (Controller, GPIO, the CLI) needs macOS 15.
+    // Linux is the target (libgpiod, glibc's ntp_adjtime). The macOS line is the floor of the
+    // APIs the portable modules use: Synchronization's Mutex needs macOS 15.
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "lanterne", targets: ["lanterne"]),
