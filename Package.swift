@@ -102,6 +102,7 @@ let package = Package(
             swiftSettings: strict),
 
         .target(name: "ModbusTestSupport", path: "Tests/ModbusTestSupport", swiftSettings: strict),
+        .testTarget(name: "UnitsTests", dependencies: ["Units"], swiftSettings: strict),
         .testTarget(name: "AstronomyTests", dependencies: ["Astronomy"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "LightingTests", dependencies: ["Lighting", "Units", "SourceFiles", "Astronomy"], swiftSettings: strict),
         .testTarget(name: "HALTests", dependencies: ["HAL"], swiftSettings: strict),
