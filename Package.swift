@@ -103,7 +103,7 @@ let package = Package(
         .testTarget(name: "BoardFilesTests", dependencies: ["BoardFiles", "HAL", "Units", "SourceFiles"], swiftSettings: strict),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "HAL", "Units", "Lighting", "Astronomy"], swiftSettings: strict),
         .testTarget(name: "ModbusTests", dependencies: ["Modbus", "HAL", "Units", "ModbusTestSupport"], swiftSettings: strict),
-        .testTarget(name: "GPIOTests", dependencies: ["GPIO", "HAL", "Units"], swiftSettings: strict),
+        .testTarget(name: "GPIOTests", dependencies: ["GPIO", "HAL", "Units", "CGPIOD"], swiftSettings: strict),
         .testTarget(
             name: "ControllerTests",
             dependencies: ["Controller", "Simulation", "Modbus", "HAL", "BoardFiles", "Units", "Lighting", "Astronomy", "ModbusTestSupport"],
