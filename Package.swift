@@ -101,7 +101,7 @@ let package = Package(
         .testTarget(name: "LightingTests", dependencies: ["Lighting", "Units", "SourceFiles", "Astronomy"], swiftSettings: strict),
         .testTarget(name: "HALTests", dependencies: ["HAL"], swiftSettings: strict),
         .testTarget(name: "BoardFilesTests", dependencies: ["BoardFiles", "HAL", "Units", "SourceFiles"], swiftSettings: strict),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "HAL", "Units", "Lighting", "Astronomy"], swiftSettings: strict),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Cabinet", "HAL", "Units", "Lighting", "Astronomy"], swiftSettings: strict),
         .testTarget(name: "ModbusTests", dependencies: ["Modbus", "HAL", "Units", "ModbusTestSupport"], swiftSettings: strict),
         .testTarget(name: "GPIOTests", dependencies: ["GPIO", "HAL", "Units", "CGPIOD"], swiftSettings: strict),
         .testTarget(
