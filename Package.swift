@@ -9,7 +9,8 @@ let strict: [SwiftSetting] = [
 // modules its files import (tools: ../shared/tools/check-manifest.py).
 let package = Package(
     name: "Lanterne",
-    // Synchronization's Mutex (Controller, GPIO, the CLI) needs macOS 15.
+    // Linux is the target (libgpiod, glibc's ntp_adjtime). The macOS line is the floor of the
+    // APIs the portable modules use: Synchronization's Mutex needs macOS 15.
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "lanterne", targets: ["lanterne"]),
@@ -65,7 +66,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
-        .target(name: "Report", dependencies: ["Units", "Savings", "Ledger"], swiftSettings: strict),
+        .target(name: "Report", dependencies: ["Units", "Astronomy", "Lighting", "Savings", "Ledger"], swiftSettings: strict),
 
         // A cabinet: its file, the recorder of its intervals, the simulator and the controller.
         .target(name: "Cabinet", dependencies: ["Units", "Astronomy", "SourceFiles", "Lighting", "HAL", "BoardFiles", "Savings", "Ledger"], swiftSettings: strict),
@@ -73,7 +74,11 @@ let package = Package(
             name: "Recording",
             dependencies: ["Units", "SourceFiles", "Ledger", "Cabinet", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
-        .target(name: "Simulation", dependencies: ["Units", "Astronomy", "SourceFiles", "Lighting", "HAL", "BoardFiles", "Cabinet", "Recording"], swiftSettings: strict),
+        .target(
+            name: "Simulation",
+            dependencies: ["Units", "Astronomy", "SourceFiles", "Lighting", "HAL", "BoardFiles", "Cabinet", "Ledger", "Recording",
+                           .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
         .target(
             name: "Controller",
             dependencies: ["Units", "Astronomy", "Lighting", "HAL", "BoardFiles", "GPIO", "Modbus", "CTimex"],

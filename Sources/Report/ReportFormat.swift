@@ -1,4 +1,5 @@
 import Foundation
+import Units
 
 /// Text for numbers, money and dates in a report. Numbers are grouped by thousands with a
 /// narrow no-break space ("65 686"), negative numbers use the minus sign (U+2212), and any
@@ -108,15 +109,7 @@ enum ReportFormat {
     }
 
     /// `digits` (ASCII digits only) grouped by three from the right.
-    static func grouped(_ digits: String) -> String {
-        guard digits.count > 3 else { return digits }
-        var result = ""
-        for (index, character) in digits.enumerated() {
-            if index > 0 && (digits.count - index) % 3 == 0 { result += groupSeparator }
-            result.append(character)
-        }
-        return result
-    }
+    static func grouped(_ digits: String) -> String { NumberText.grouped(digits, separator: groupSeparator) }
 
     // MARK: Dates
 

@@ -26,8 +26,8 @@ struct AstroCommand: ParsableCommand {
             help: ArgumentHelp("Longitude in degrees, east positive (-180 ... 180).", valueName: "degrees"))
     var longitude: Double
 
-    @Option(help: ArgumentHelp("Local calendar date.", valueName: "YYYY-MM-DD"))
-    var date: String
+    @Option(help: ArgumentHelp("Local calendar date.", valueName: Day.valueName))
+    var date: Day
 
     @Option(help: ArgumentHelp("IANA time zone of the date and of local times, e.g. Europe/Paris.",
                                valueName: "zone"))
@@ -43,9 +43,6 @@ struct AstroCommand: ParsableCommand {
         guard longitude.isFinite, (-180...180).contains(longitude) else {
             throw ValidationError("longitude \(longitude) is out of range: expected -180 ... 180 degrees")
         }
-        guard CivilDate(date) != nil else {
-            throw ValidationError("'\(date)' is not a calendar date: expected YYYY-MM-DD, e.g. 2026-03-29")
-        }
         guard TimeZone(identifier: tz) != nil else {
             throw ValidationError("unknown time zone '\(tz)': expected an IANA identifier such as Europe/Paris or UTC")
         }
@@ -53,7 +50,8 @@ struct AstroCommand: ParsableCommand {
 
     func run() throws {
         // validate() has checked all three.
-        guard let day = CivilDate(date), let zone = TimeZone(identifier: tz),
+        let day = date.date
+        guard let zone = TimeZone(identifier: tz),
               let place = GeoCoordinate(latitude: latitude, longitude: longitude) else {
             throw ValidationError("invalid arguments")
         }

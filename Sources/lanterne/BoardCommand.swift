@@ -73,12 +73,8 @@ struct ProbeBoard: AsyncParsableCommand {
     @Flag(name: .customLong("json"), help: "Print the results as JSON.")
     var json = false
 
-    @Option(name: .customLong("timeout"), help: ArgumentHelp("Modbus reply timeout in milliseconds (default: each bus's own).", valueName: "ms"))
-    var timeout: Int?
-
-    func validate() throws {
-        if let timeout, !(10...60_000).contains(timeout) { throw ValidationError("--timeout must be 10 to 60000 ms") }
-    }
+    @Option(name: .customLong("timeout"), help: ArgumentHelp("Modbus reply timeout in milliseconds, or seconds with s (default: each bus's own).", valueName: Timeout.valueName))
+    var timeout: Timeout?
 
     func run() async throws {
         let loaded = BoardLoader.load(path: board)
@@ -90,9 +86,9 @@ struct ProbeBoard: AsyncParsableCommand {
             }
             return
         }
-        let timeout = self.timeout
-        let entries = await BoardProbe.run(b, lineOptions: timeout.map { ms in { bus in
-            .init(responseTimeout: .milliseconds(ms), retries: bus.retries) } })
+        let timeout = self.timeout?.duration
+        let entries = await BoardProbe.run(b, lineOptions: timeout.map { duration in { bus in
+            .init(responseTimeout: duration, retries: bus.retries) } })
         let failures = entries.filter { !$0.ok }
         if json {
             let devices: [[String: Any]] = entries.map { e in

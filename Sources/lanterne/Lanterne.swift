@@ -27,16 +27,39 @@ struct Lanterne: AsyncParsableCommand {
                 try command.run()
             }
         } catch {
-            let code = exitCode(for: error)
-            if code == .validationFailure {
-                // Usage errors: one line with a pointer to --help, exit status 2.
-                var message = fullMessage(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-                if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
-                FileHandle.standardError.write(Data("error: \(message) (see 'lanterne --help')\n".utf8))
-                Foundation.exit(2)
-            }
-            exit(withError: error)
+            exit(reporting: error)
         }
+    }
+
+    /// The one path from an error to its message and exit status: a usage error is one line
+    /// pointing to --help (status 2); a file's diagnostics are listed by position, any other
+    /// failure is one line (status 1); help, version and `ExitCode` go to ArgumentParser.
+    static func exit(reporting error: any Error) -> Never {
+        if exitCode(for: error) == .validationFailure {
+            FileHandle.standardError.write(Data("error: \(usageMessage(for: error)) (see 'lanterne --help')\n".utf8))
+            Foundation.exit(2)
+        }
+        if let line = CommandFailure.line(for: error) {
+            Console.error(line)
+            Foundation.exit(1)
+        }
+        if let diagnostics = error as? SourceFiles.Diagnostics {
+            Console.report(diagnostics)
+            Foundation.exit(1)
+        }
+        exit(withError: error)
+    }
+
+    /// ArgumentParser's first line, with a value that does not parse worded by its type:
+    /// "--from '2026-13-01' is not a calendar date: expected YYYY-MM-DD".
+    static func usageMessage(for error: any Error) -> String {
+        var message = fullMessage(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+        if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
+        if let match = message.firstMatch(of: /^The value '(.*)' is invalid for '(-[-\w]+) <([^>]+)>'/),
+           let type = argumentValues.first(where: { $0.valueName == String(match.3) }) {
+            return "\(match.2) '\(match.1)' \(type.expectation)"
+        }
+        return message
     }
 }
 
@@ -62,12 +85,6 @@ enum Console {
     static func json(_ object: Any) throws -> String {
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)
-    }
-
-    static func isoUTC(_ d: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        return f.string(from: d)
     }
 }
 

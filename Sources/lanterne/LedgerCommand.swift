@@ -1,11 +1,9 @@
 import ArgumentParser
-import Astronomy
-import Cabinet
 import Crypto
 import Foundation
 import Ledger
 import Lighting
-import Savings
+import Units
 
 /// `lanterne ledger`: the auditor's commands.
 struct LedgerCommand: AsyncParsableCommand {
@@ -30,33 +28,20 @@ struct VerifyLedger: ParsableCommand {
             with the reason otherwise.
             """)
 
-    @Option(help: ArgumentHelp("Ledger file (SQLite).", valueName: "path"))
-    var ledger: String
+    @OptionGroup var options: LedgerOptions
 
     @Flag(help: "Print one JSON object.")
     var json = false
 
     func run() throws {
-        guard FileManager.default.fileExists(atPath: ledger) else {
-            Console.error("no ledger at \(ledger)")
-            throw ExitCode(1)
-        }
-        let store: LedgerStore
-        do { store = try LedgerStore.open(path: ledger) } catch {
-            Console.error("\(error)")
-            throw ExitCode(1)
-        }
+        let ledger = options.ledger
+        let store = try options.open()
         let bar = ProgressBar(enabled: !json && Console.stderrIsTerminal, label: "verifying \(ledger)")
         let began = ContinuousClock.now
-        let result: ChainVerification
-        do {
-            result = try store.verifyChain { done, total in bar.update(total > 0 ? Double(done) / Double(total) : 1) }
-        } catch {
-            bar.finish()
-            Console.error("\(error)")
-            throw ExitCode(1)
+        let result = try bar.finishing {
+            try store.verifyChain { done, total in bar.update(total > 0 ? Double(done) / Double(total) : 1) }
         }
-        bar.finish()
+        try store.close()
         let elapsed = ContinuousClock.now - began
         if json {
             var o: [String: Any] = ["ledger": ledger, "sound": result.isSound, "records": result.records,
@@ -84,34 +69,6 @@ struct VerifyLedger: ParsableCommand {
     }
 }
 
-/// Opens an existing ledger, or exits with one line.
-func openExistingLedger(_ path: String) throws -> LedgerStore {
-    guard FileManager.default.fileExists(atPath: path) else {
-        Console.error("no ledger at \(path)")
-        throw ExitCode(1)
-    }
-    do { return try LedgerStore.open(path: path) } catch {
-        Console.error("\(error)")
-        throw ExitCode(1)
-    }
-}
-
-/// Runs `body`, turning the ledger's and the export's errors into one line and exit status 1.
-func reportingLedgerErrors<T>(_ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch let e as ExportError {
-        Console.error(e.description)
-    } catch let e as LedgerError {
-        Console.error(e.description)
-    } catch let e as BaselineFitError {
-        Console.error("IPMVP baseline: \(e)")
-    } catch let e as FinanceError {
-        Console.error("\(e)")
-    }
-    throw ExitCode(1)
-}
-
 /// `lanterne ledger declare --ledger PATH --cabinet FILE --effective DATE`
 struct DeclareLedger: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -125,14 +82,13 @@ struct DeclareLedger: ParsableCommand {
             ledger's key (--key, default <ledger>.key) once the ledger has one.
             """)
 
-    @Option(help: ArgumentHelp("Ledger file (SQLite).", valueName: "path"))
-    var ledger: String
+    @OptionGroup var options: LedgerOptions
 
     @Option(help: ArgumentHelp("Cabinet file holding the new figures.", valueName: "file"))
     var cabinet: String
 
-    @Option(help: ArgumentHelp("First day it applies, in the cabinet's time zone (00:00 local).", valueName: "YYYY-MM-DD"))
-    var effective: String
+    @Option(help: ArgumentHelp("First day it applies, in the cabinet's time zone (00:00 local).", valueName: Day.valueName))
+    var effective: Day
 
     @Option(help: ArgumentHelp("The ledger's signing key file (default: <ledger>.key).", valueName: "file"))
     var key: String?
@@ -140,30 +96,24 @@ struct DeclareLedger: ParsableCommand {
     @Flag(help: "Show what would be declared; write nothing.")
     var dryRun = false
 
-    func validate() throws {
-        guard CivilDate(effective) != nil else { throw ValidationError("--effective '\(effective)' is not a calendar date: expected YYYY-MM-DD") }
-    }
-
     func run() throws {
-        let loaded = CabinetLoader.load(path: cabinet)
-        Console.report(loaded.diagnostics)
-        guard let config = loaded.value else { throw ExitCode(1) }
-        let store = try openExistingLedger(ledger)
-        let at = LocalClock(timeZone: config.site.timeZone).instant(CivilDate(effective)!, secondsOfDay: 0)
-        try reportingLedgerErrors {
-            let changed = try store.changes(in: config.declarations(effective: at))
-            if changed.isEmpty {
-                print("\(ledger): nothing to declare — the declarations in force on \(effective) match \(cabinet)")
-                return
-            }
-            if !dryRun {
-                var signer: Curve25519.Signing.PrivateKey?
-                if try store.declarationLog().currentKey != nil { signer = try SigningKeyFile.load(at: key ?? ledger + ".key") }
-                try store.declare(changed, signer: signer)
-            }
-            for d in changed {
-                print("\(dryRun ? "would declare" : "declared") \(DeclarationsLedger.describe(d.content)), effective \(Console.isoUTC(d.effective))")
-            }
+        let config = try CabinetFile.load(cabinet)
+        let ledger = options.ledger
+        let store = try options.open()
+        defer { try? store.close() }
+        let at = effective.start(in: LocalClock(timeZone: config.site.timeZone))
+        let changed = try store.changes(in: config.declarations(effective: at))
+        if changed.isEmpty {
+            print("\(ledger): nothing to declare — the declarations in force on \(effective) match \(cabinet)")
+            return
+        }
+        if !dryRun {
+            var signer: Curve25519.Signing.PrivateKey?
+            if try store.declarationLog().currentKey != nil { signer = try SigningKeyFile.load(at: options.keyPath(key)) }
+            try store.declare(changed, signer: signer)
+        }
+        for d in changed {
+            print("\(dryRun ? "would declare" : "declared") \(d.content.summary), effective \(InstantText.isoUTC(d.effective))")
         }
     }
 }
@@ -174,36 +124,21 @@ struct DeclarationsLedger: ParsableCommand {
         commandName: "declarations",
         abstract: "List the ledger's declarations in chain order: what every derived figure was computed from, and when it took effect.")
 
-    @Option(help: ArgumentHelp("Ledger file (SQLite).", valueName: "path"))
-    var ledger: String
+    @OptionGroup var options: LedgerOptions
 
     @Option(help: ArgumentHelp("Only this cabinet.", valueName: "id"))
     var cabinet: String?
 
     func run() throws {
-        let store = try openExistingLedger(ledger)
-        let log = try reportingLedgerErrors { try store.declarationLog() }
+        let store = try options.open()
+        let log = try store.declarationLog()
+        try store.close()
         for e in log.entries where cabinet == nil || e.cabinetID == cabinet || e.cabinetID.isEmpty {
-            let at = Console.isoUTC(Date(timeIntervalSince1970: TimeInterval(e.effective)))
-            let retroactive = e.recordedUntil.map { e.isRetroactive ? "  (retroactive: intervals up to \(Console.isoUTC(Date(timeIntervalSince1970: TimeInterval($0)))) were recorded before it)" : "" } ?? ""
-            print("record \(e.seq)  \(e.cabinetID.isEmpty ? "ledger" : e.cabinetID)  from \(at)  \(Self.describe(e.content))\(e.signed ? "" : "  (unsigned)")\(retroactive)")
+            let at = InstantText.isoUTC(Date(timeIntervalSince1970: TimeInterval(e.effective)))
+            let retroactive = e.recordedUntil.map { e.isRetroactive ? "  (retroactive: intervals up to \(InstantText.isoUTC(Date(timeIntervalSince1970: TimeInterval($0)))) were recorded before it)" : "" } ?? ""
+            print("record \(e.seq)  \(e.cabinetID.isEmpty ? "ledger" : e.cabinetID)  from \(at)  \(e.content.summary)\(e.signed ? "" : "  (unsigned)")\(retroactive)")
         }
-        if log.entries.isEmpty { print("\(ledger): no declarations") }
-    }
-
-    static func describe(_ c: DeclarationContent) -> String {
-        switch c {
-        case .site(let s): return "site \(s.name), \(s.latitude), \(s.longitude), \(s.timeZone)"
-        case .circuit(let c):
-            return "circuit \(c.circuitID) \(c.name): \(c.luminaires) luminaires, \(SimulateCommand.number(c.ratedWatts, decimals: 1)) W rated, "
-                + "\(SimulateCommand.number(c.legacyWatts, decimals: 1)) W legacy" + (c.areaSquareMetres.map { ", \(SimulateCommand.number($0, decimals: 0)) m²" } ?? "")
-        case .tariff(let t): return "tariff \(t.pricePerKilowattHour) \(t.currency)/kWh"
-        case .investment(let i):
-            return "investment \(i.capex) \(i.currency), discount rate \(i.discountRate), \(i.years) years, maintenance savings \(i.annualMaintenanceSavings) \(i.currency)/year, price escalation \(i.priceEscalation)"
-        case .emissionFactor(let f): return "emission factor \(f.kgPerKilowattHour) kg CO2e/kWh, \(f.name) (\(f.source))"
-        case .signingKey(let k):
-            return "signing key \(KeyFingerprint(hex: k.publicKey).text)" + (k.previousKey.map { ", replacing \(KeyFingerprint(hex: $0).text)" } ?? "")
-        }
+        if log.entries.isEmpty { print("\(options.ledger): no declarations") }
     }
 }
 
@@ -225,23 +160,22 @@ struct KeyCommand: ParsableCommand {
                 Give the printed fingerprint to the municipality.
                 """)
 
-        @Option(help: ArgumentHelp("Ledger file (SQLite).", valueName: "path"))
-        var ledger: String
+        @OptionGroup var options: LedgerOptions
 
         @Option(help: ArgumentHelp("Key file (default: <ledger>.key).", valueName: "file"))
         var key: String?
 
         func run() throws {
-            let store = try openExistingLedger(ledger)
-            let path = key ?? ledger + ".key"
-            try reportingLedgerErrors {
-                if let current = try store.declarationLog().currentKey {
-                    throw LedgerError.signingKey(path: ledger, reason: "the ledger has a signing key already (\(current.fingerprint.text)); rotate it with 'lanterne ledger key rotate'")
-                }
-                let (signing, created) = try SigningKeyFile.loadOrCreate(at: path)
-                try store.createSigningKey(signing, effective: Date())
-                print("\(ledger): signing key \(KeyFingerprint(hex: signing.publicKeyHex).text) (\(created ? "new key written to" : "from") \(path))")
+            let ledger = options.ledger
+            let store = try options.open()
+            defer { try? store.close() }
+            let path = options.keyPath(key)
+            if let current = try store.declarationLog().currentKey {
+                throw LedgerError.signingKey(path: ledger, reason: "the ledger has a signing key already (\(current.fingerprint.text)); rotate it with 'lanterne ledger key rotate'")
             }
+            let (signing, created) = try SigningKeyFile.loadOrCreate(at: path)
+            try store.createSigningKey(signing, effective: Date())
+            print("\(ledger): signing key \(KeyFingerprint(hex: signing.publicKeyHex).text) (\(created ? "new key written to" : "from") \(path))")
         }
     }
 
@@ -250,8 +184,7 @@ struct KeyCommand: ParsableCommand {
             commandName: "rotate",
             abstract: "Replace the ledger's signing key; the rotation is chained and signed by the old key.")
 
-        @Option(help: ArgumentHelp("Ledger file (SQLite).", valueName: "path"))
-        var ledger: String
+        @OptionGroup var options: LedgerOptions
 
         @Option(help: ArgumentHelp("The key in force (default: <ledger>.key).", valueName: "file"))
         var key: String?
@@ -260,14 +193,13 @@ struct KeyCommand: ParsableCommand {
         var newKey: String
 
         func run() throws {
-            let store = try openExistingLedger(ledger)
-            try reportingLedgerErrors {
-                let old = try SigningKeyFile.load(at: key ?? ledger + ".key")
-                let (new, created) = try SigningKeyFile.loadOrCreate(at: newKey)
-                try store.rotateSigningKey(from: old, to: new, effective: Date())
-                print("\(ledger): signing key \(KeyFingerprint(hex: new.publicKeyHex).text) (\(created ? "new key written to" : "from") \(newKey)) replaces \(KeyFingerprint(hex: old.publicKeyHex).text)")
-                print("  sign exports with --key \(newKey) from now on")
-            }
+            let store = try options.open()
+            defer { try? store.close() }
+            let old = try SigningKeyFile.load(at: options.keyPath(key))
+            let (new, created) = try SigningKeyFile.loadOrCreate(at: newKey)
+            try store.rotateSigningKey(from: old, to: new, effective: Date())
+            print("\(options.ledger): signing key \(KeyFingerprint(hex: new.publicKeyHex).text) (\(created ? "new key written to" : "from") \(newKey)) replaces \(KeyFingerprint(hex: old.publicKeyHex).text)")
+            print("  sign exports with --key \(newKey) from now on")
         }
     }
 }

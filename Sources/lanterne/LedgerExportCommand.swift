@@ -1,10 +1,8 @@
 import ArgumentParser
-import Astronomy
 import Crypto
 import Foundation
 import Ledger
-import Lighting
-import SourceFiles
+import Units
 
 /// `lanterne ledger export`
 struct ExportLedger: ParsableCommand {
@@ -24,25 +22,19 @@ struct ExportLedger: ParsableCommand {
             FILE --ledger PATH'.
             """)
 
-    @Option(help: ArgumentHelp("Ledger file (SQLite).", valueName: "path"))
-    var ledger: String
+    @OptionGroup var options: LedgerOptions
+    @OptionGroup var period: PeriodOptions
 
-    @Option(help: ArgumentHelp("First day, in the cabinet's time zone.", valueName: "YYYY-MM-DD"))
-    var from: String
+    @Option(help: ArgumentHelp("Row length: 15m (the ledger's own intervals), hour, day or month.", valueName: RowLength.valueName))
+    var interval = RowLength(.native)
 
-    @Option(help: ArgumentHelp("Day after the last, in the cabinet's time zone.", valueName: "YYYY-MM-DD"))
-    var to: String
-
-    @Option(help: ArgumentHelp("Row length: 15m (the ledger's own intervals), hour, day or month.", valueName: "length"))
-    var interval: String = "15m"
-
-    @Option(help: ArgumentHelp("One row per circuit, or per cabinet (with PV and the meter).", valueName: "circuit|cabinet"))
-    var by: String = "circuit"
+    @Option(help: ArgumentHelp("One row per circuit, or per cabinet (with PV and the meter).", valueName: RowGrouping.valueName))
+    var by = RowGrouping(.circuit)
 
     @Option(help: ArgumentHelp("Only this cabinet (default: every cabinet of the ledger).", valueName: "id"))
     var cabinet: String?
 
-    @Option(help: ArgumentHelp("CSV file to write (default: <ledger>-<from>-<to>.csv in the current directory).", valueName: "file"))
+    @Option(help: ArgumentHelp("CSV file to write (default: <ledger>-<from>-<to>-<length>.csv in the current directory).", valueName: "file"))
     var out: String?
 
     @Option(help: ArgumentHelp("Field separator: ',' (default) or ';'.", valueName: "char"))
@@ -51,11 +43,11 @@ struct ExportLedger: ParsableCommand {
     @Flag(help: "Decimal comma, for spreadsheets set to French conventions (needs --delimiter ';').")
     var decimalComma = false
 
-    @Option(help: ArgumentHelp("IPMVP option B: start of a metered baseline period (old installation) in this ledger; fills adjusted_baseline_kwh (with --by cabinet).", valueName: "YYYY-MM-DD"))
-    var baselineFrom: String?
+    @Option(help: ArgumentHelp("IPMVP option B: start of a metered baseline period (old installation) in this ledger; fills adjusted_baseline_kwh (with --by cabinet).", valueName: Day.valueName))
+    var baselineFrom: Day?
 
-    @Option(help: ArgumentHelp("End (exclusive) of the baseline period.", valueName: "YYYY-MM-DD"))
-    var baselineTo: String?
+    @Option(help: ArgumentHelp("End (exclusive) of the baseline period.", valueName: Day.valueName))
+    var baselineTo: Day?
 
     @Option(help: ArgumentHelp("The ledger's Ed25519 signing key file (default: <ledger>.key).", valueName: "file"))
     var key: String?
@@ -64,13 +56,6 @@ struct ExportLedger: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        guard CivilDate(from) != nil else { throw ValidationError("--from '\(from)' is not a calendar date: expected YYYY-MM-DD") }
-        guard CivilDate(to) != nil else { throw ValidationError("--to '\(to)' is not a calendar date: expected YYYY-MM-DD") }
-        guard CivilDate(from)! < CivilDate(to)! else { throw ValidationError("--to \(to) must be after --from \(from)") }
-        guard ExportInterval(rawValue: interval) != nil else {
-            throw ValidationError("--interval '\(interval)' is not one of 15m, hour, day, month")
-        }
-        guard ExportGrouping(rawValue: by) != nil else { throw ValidationError("--by '\(by)' is not circuit or cabinet") }
         guard delimiter == "," || delimiter == ";" else { throw ValidationError("--delimiter must be ',' or ';'") }
         if decimalComma && delimiter == "," {
             throw ValidationError("--decimal-comma needs --delimiter ';' (a comma cannot separate both fields and decimals)")
@@ -79,110 +64,40 @@ struct ExportLedger: ParsableCommand {
             throw ValidationError("give both --baseline-from and --baseline-to, or neither")
         }
         if let a = baselineFrom, let b = baselineTo {
-            guard let x = CivilDate(a), let y = CivilDate(b), x < y else {
+            guard a < b else {
                 throw ValidationError("--baseline-from and --baseline-to must be dates YYYY-MM-DD, the second after the first")
             }
-            guard by == "cabinet" else {
+            guard by.grouping == .cabinet else {
                 throw ValidationError("the IPMVP baseline is fitted per cabinet: use it with --by cabinet")
             }
         }
     }
 
     func run() throws {
-        let store = try openExistingLedger(ledger)
-        try reportingLedgerErrors { try export(store) }
-    }
-
-    /// Fits the IPMVP option B model (monthly energy against dark hours) on the baseline period
-    /// and returns the adjusted baseline of any period: intercept pro rata to the period's
-    /// length (a month is 1/12 of 365.25 days) plus slope × its dark hours.
-    func ipmvpModel(_ store: LedgerStore, clock: LocalClock) throws -> (@Sendable (Double, Double) -> Double, String)? {
-        guard let a = baselineFrom, let b = baselineTo else { return nil }
-        let model = try store.fitBaselineModel(cabinet: cabinet, from: clock.instant(CivilDate(a)!, secondsOfDay: 0),
-                                               to: clock.instant(CivilDate(b)!, secondsOfDay: 0))
-        let month = 365.25 * 86_400 / 12
-        let intercept = model.intercept, slope = model.slope
-        let text = String(format: "IPMVP option B on %@ to %@: %.3f kWh/month + %.4f kWh per dark hour, CV(RMSE) %.1f %%, NMBE %.2f %%%@",
-                          a, b, intercept, slope, 100 * model.cvRMSE, 100 * model.nmbe,
-                          model.meetsASHRAE14Monthly ? ", meets ASHRAE Guideline 14" : ", does NOT meet ASHRAE Guideline 14")
-        return ({ seconds, darkHours in intercept * seconds / month + slope * darkHours }, text)
-    }
-
-    func export(_ store: LedgerStore) throws {
-        let cabinets = try store.cabinets()
-        guard let zoneCabinet = cabinet.flatMap({ id in cabinets.first { $0.id == id } }) ?? (cabinet == nil ? cabinets.first : nil) else {
-            throw ExportError(cabinet.map { "the ledger \(ledger) has no cabinet \($0)\(Suggestion.hint(for: $0, in: cabinets.map(\.id)))" }
-                              ?? "the ledger \(ledger) has no cabinet")
-        }
-        let clock = LocalClock(timeZone: TimeZone(identifier: zoneCabinet.timeZone) ?? .gmt)
-        let start = clock.instant(CivilDate(from)!, secondsOfDay: 0), end = clock.instant(CivilDate(to)!, secondsOfDay: 0)
-        var options = ExportOptions(from: start, to: end, interval: ExportInterval(rawValue: interval)!,
-                                    grouping: ExportGrouping(rawValue: by)!, cabinetID: cabinet,
-                                    delimiter: UInt8(ascii: delimiter == ";" ? ";" : ","), decimalComma: decimalComma)
-        if let (model, text) = try ipmvpModel(store, clock: clock) {
-            options.adjustedBaseline = model
-            print(text)
-        }
-
-        // Signing key: the ledger's key in force, a chained declaration (never created here).
-        let keyPath = key ?? ledger + ".key"
-        guard let inForce = try store.declarationLog().currentKey else {
-            throw ExportError("\(ledger) has no signing key, so the export could not be signed: create one with 'lanterne ledger key create --ledger \(ledger)'")
-        }
-        let signingKey = try SigningKeyFile.load(at: keyPath)
-        guard signingKey.publicKeyHex == inForce.publicKey else {
-            throw ExportError("\(keyPath) is not the ledger's signing key (\(inForce.fingerprint.text))")
-        }
-
-        let csvPath = out ?? "\(((ledger as NSString).lastPathComponent as NSString).deletingPathExtension)-\(from)-\(to)-\(interval).csv"
-        guard FileManager.default.createFile(atPath: csvPath, contents: nil),
-              let handle = FileHandle(forWritingAtPath: csvPath) else {
-            throw ExportError("cannot create \(csvPath)")
-        }
-        let bar = ProgressBar(enabled: !quiet && Console.stderrIsTerminal, label: "exporting \(from) → \(to)")
+        let ledger = options.ledger
+        let store = try options.open()
+        defer { try? store.close() }
+        let csvPath = out ?? "\(((ledger as NSString).lastPathComponent as NSString).deletingPathExtension)-\(period.from)-\(period.to)-\(interval.interval.rawValue).csv"
+        let request = ExportRequest(
+            from: period.from.date, to: period.to.date, interval: interval.interval, grouping: by.grouping, cabinet: cabinet,
+            csvPath: csvPath, delimiter: delimiter, decimalComma: decimalComma,
+            baselinePeriod: baselineFrom.flatMap { a in baselineTo.map { (a.date, $0.date) } },
+            keyPath: options.keyPath(key), generator: "lanterne \(LanterneVersion.string)")
+        let bar = ProgressBar(enabled: !quiet && Console.stderrIsTerminal, label: "exporting \(period.from) → \(period.to)")
         let began = ContinuousClock.now
-        let result: ExportResult
-        do {
-            result = try store.export(options, to: handle, progress: bar.update)
-            try handle.close()
-        } catch {
-            bar.finish()
-            try? handle.close()
-            try? FileManager.default.removeItem(atPath: csvPath)
-            throw error
-        }
-        bar.finish()
-        let seconds = (ContinuousClock.now - began).components
-        let elapsed = Double(seconds.seconds) + Double(seconds.attoseconds) / 1e18
-
-        // Summary: one row per key over the period, then the total, from the rows' own figures.
-        let summaryPath = csvPath + ".summary.csv"
-        let summary = ExportSummaryWriter.text(result, options: options)
-        try Data(summary.utf8).write(to: URL(fileURLWithPath: summaryPath))
-
-        let head = try store.chainHeadForExport()
-        var manifest = ExportManifest(
-            csvFile: (csvPath as NSString).lastPathComponent, csvSHA256: result.sha256, csvBytes: result.bytes, rows: result.rows,
-            columns: result.columns, periodStartUTC: Console.isoUTC(start), periodEndUTC: Console.isoUTC(end), interval: interval,
-            grouping: by, cabinet: cabinet, delimiter: delimiter, decimalComma: decimalComma,
-            ledgerFile: (ledger as NSString).lastPathComponent, chainHead: head.hash.hex, chainRecords: head.records,
-            summaryFile: (summaryPath as NSString).lastPathComponent,
-            summarySHA256: Hex.encode(Data(SHA256.hash(data: Data(summary.utf8)))),
-            generator: "lanterne \(LanterneVersion.string)", createdAtUTC: Console.isoUTC(Date()), publicKey: "")
-        try manifest.sign(with: signingKey)
-        let manifestPath = csvPath + ".manifest.json"
-        try manifest.json().write(to: URL(fileURLWithPath: manifestPath))
-
-        let t = result.totals
-        let kwh = { (wh: Int64) in SimulateCommand.number(Double(wh) / 1000, decimals: 1) + " kWh" }
-        print("\(csvPath): \(result.rows) rows, \(result.bytes) bytes, sha256 \(result.sha256)")
+        let files = try bar.finishing { try store.exportFiles(request, progress: bar.update) }
+        let elapsed = (ContinuousClock.now - began).inSeconds
+        if let ipmvp = files.ipmvp { print(ipmvp) }
+        let t = files.result.totals
+        let kwh = { (wh: Int64) in NumberText.fixed(Double(wh) / 1000, decimals: 1) + " kWh" }
+        print("\(csvPath): \(files.result.rows) rows, \(files.result.bytes) bytes, sha256 \(files.result.sha256)")
         print("  energy \(kwh(t.energyWh)), baseline \(kwh(t.baselineWh)), avoided \(kwh(t.baselineWh - t.energyWh))"
               + (t.pvWh > 0 ? ", PV \(kwh(t.pvWh))" : "")
-              + ", coverage \(SimulateCommand.number(t.intervals > 0 ? 100 * Double(t.intervals - t.gapIntervals) / Double(t.intervals) : 0, decimals: 2)) %"
+              + ", coverage \(NumberText.fixed(t.intervals > 0 ? 100 * Double(t.intervals - t.gapIntervals) / Double(t.intervals) : 0, decimals: 2)) %"
               + " (\(t.estimatedIntervals) estimated, \(t.gapIntervals) gap intervals)")
-        print("\(summaryPath): totals per \(by) and overall")
-        print("\(manifestPath): signed by the ledger's \(manifest.keyFingerprint) (\(keyPath)), chain head \(head.hash.hex.prefix(16))… of \(head.records) records")
-        if !quiet { Console.stderr("exported in \(SimulateCommand.number(elapsed, decimals: 2)) s\n") }
+        print("\(files.summaryPath): totals per \(by.grouping.rawValue) and overall")
+        print("\(files.manifestPath): signed by the ledger's \(files.manifest.keyFingerprint) (\(options.keyPath(key))), chain head \(files.manifest.chainHead.prefix(16))… of \(files.manifest.chainRecords) records")
+        if !quiet { Console.stderr("exported in \(NumberText.fixed(elapsed, decimals: 2)) s\n") }
     }
 }
 
@@ -214,8 +129,7 @@ struct VerifyExport: ParsableCommand {
             let lines = try check()
             for l in lines { print(l) }
         } catch let e as ExportError {
-            Console.error("\(file): \(e.description)")
-            throw ExitCode(1)
+            throw CommandFailure("\(file): \(e.description)")
         }
     }
 
@@ -260,6 +174,7 @@ struct VerifyExport: ParsableCommand {
         }
         if let ledger {
             let store = try LedgerStore.open(path: ledger)
+            defer { try? store.close() }
             guard let head = ChainHash(hex: manifest.chainHead), try store.containsRecord(hash: head, seq: manifest.chainRecords) else {
                 throw ExportError("the manifest's chain head (record \(manifest.chainRecords)) is not in \(ledger): the ledger was rewritten or truncated since the export")
             }

@@ -35,8 +35,8 @@ struct ModbusTarget: ParsableArguments {
     @Option(name: .customLong("unit"), help: "Unit (slave) id, 0-255.")
     var unit = 1
 
-    @Option(name: .customLong("timeout"), help: ArgumentHelp("Reply timeout.", valueName: "ms"))
-    var timeout = 1000
+    @Option(name: .customLong("timeout"), help: ArgumentHelp("Reply timeout, in milliseconds or seconds with s.", valueName: Timeout.valueName))
+    var timeout = Timeout(milliseconds: 1000)
 
     @Option(name: .customLong("retries"), help: "Extra attempts after a timeout or a damaged reply.")
     var retries = 0
@@ -57,23 +57,24 @@ struct ModbusTarget: ParsableArguments {
         if ModbusEndpoint.SerialPort.Parity(rawValue: parity.uppercased()) == nil { throw ValidationError("--parity must be N, E or O, found '\(parity)'") }
         if ![1, 2].contains(stopBits) { throw ValidationError("--stop-bits must be 1 or 2") }
         if !(0...255).contains(unit) { throw ValidationError("--unit must be 0 to 255, found \(unit)") }
-        if !(10...60_000).contains(timeout) { throw ValidationError("--timeout must be 10 to 60000 ms") }
         if !(0...10).contains(retries) { throw ValidationError("--retries must be 0 to 10") }
         if RegisterType(rawValue: type) == nil { throw ValidationError("--type must be one of u16, s16, u32, s32, f32, found '\(type)'") }
         if WordOrder(rawValue: wordOrder) == nil { throw ValidationError("--word-order must be big or little, found '\(wordOrder)'") }
     }
 
-    var registerType: RegisterType { RegisterType(rawValue: type)! }
-    var order: WordOrder { WordOrder(rawValue: wordOrder)! }
+    /// After `validate()`, which checked it.
+    var registerType: RegisterType { RegisterType(rawValue: type) ?? .u16 }
+    var order: WordOrder { WordOrder(rawValue: wordOrder) ?? .big }
 
     func line() -> ModbusLine {
         let endpoint: ModbusEndpoint
         if let tcp, let (host, port) = BoardLoader.hostPort(tcp) {
             endpoint = .tcp(host: host, port: port)
         } else {
-            endpoint = .rtu(.init(device: rtu!, baud: baud, parity: .init(rawValue: parity.uppercased())!, stopBits: stopBits, rs485: rs485))
+            endpoint = .rtu(.init(device: rtu ?? "", baud: baud, parity: .init(rawValue: parity.uppercased()) ?? .none,
+                                  stopBits: stopBits, rs485: rs485))
         }
-        return ModbusLine(endpoint: endpoint, options: .init(responseTimeout: .milliseconds(timeout), retries: retries))
+        return ModbusLine(endpoint: endpoint, options: .init(responseTimeout: timeout.duration, retries: retries))
     }
 }
 

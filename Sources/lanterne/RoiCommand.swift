@@ -52,14 +52,13 @@ struct RoiCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Measured mode: the ledger holding the cabinet's intervals.", valueName: "path"))
     var ledger: String?
 
-    @Option(help: ArgumentHelp("Measured mode: the cabinet, by id or by its cabinet file (only its id is used); needed when the ledger holds several.", valueName: "id|file"))
-    var cabinet: String?
+    @OptionGroup var cabinetChoice: CabinetChoiceOptions
 
-    @Option(help: ArgumentHelp("Measured mode: first day of the period, in the cabinet's time zone.", valueName: "YYYY-MM-DD"))
-    var from: String?
+    @Option(help: ArgumentHelp("Measured mode: first day of the period, in the cabinet's time zone.", valueName: Day.valueName))
+    var from: Day?
 
-    @Option(help: ArgumentHelp("Measured mode: day after the last.", valueName: "YYYY-MM-DD"))
-    var to: String?
+    @Option(help: ArgumentHelp("Measured mode: day after the last.", valueName: Day.valueName))
+    var to: Day?
 
     @Option(name: .customLong("annual-maintenance-savings-eur"), parsing: .unconditional,
             help: ArgumentHelp("Maintenance costs avoided per year, in EUR (negative for added costs).",
@@ -80,14 +79,14 @@ struct RoiCommand: ParsableCommand {
 
     /// Measured mode: savings from the ledger, annualised; figures from the cabinet file unless
     /// given on the command line.
-    var measured: Bool { ledger != nil || cabinet != nil || from != nil || to != nil }
+    var measured: Bool { ledger != nil || cabinetChoice.cabinet != nil || from != nil || to != nil }
 
     func validate() throws {
         if measured {
             guard ledger != nil, let from, let to else {
                 throw ValidationError("measured mode needs --ledger, --from and --to together")
             }
-            guard let a = CivilDate(from), let b = CivilDate(to), a < b else {
+            guard from < to else {
                 throw ValidationError("--from and --to must be dates YYYY-MM-DD, --to after --from")
             }
             if annualSavingsKWh != nil {
@@ -96,10 +95,9 @@ struct RoiCommand: ParsableCommand {
             return
         }
         guard let capex else { throw ValidationError("missing --capex: the capital expenditure, in EUR") }
-        guard priceEurKWh != nil else { throw ValidationError("missing --price-eur-kwh: the price of a kWh, in EUR") }
+        guard let priceEurKWh else { throw ValidationError("missing --price-eur-kwh: the price of a kWh, in EUR") }
         guard let discountRate else { throw ValidationError("missing --discount-rate: a fraction, 0.04 for 4 %") }
         guard let years else { throw ValidationError("missing --years: the lifetime of the investment") }
-        let priceEurKWh = self.priceEurKWh!
         guard let amount = Self.amount(capex), amount >= 0 else {
             throw ValidationError("--capex must be an amount of 0 or more in EUR, such as 120000; found '\(capex)'")
         }
@@ -136,19 +134,14 @@ struct RoiCommand: ParsableCommand {
 
     func run() throws {
         let report: Report
-        do {
-            guard let factor = Self.emissionFactor(emissionFactor ?? "fr-ademe") else {
-                throw ValidationError("invalid --emission-factor '\(emissionFactor ?? "")'")  // validate() checked it
-            }
-            if measured {
-                let (investment, basis, declared) = try measuredCase()
-                report = try Self.report(for: investment, factor: emissionFactor == nil ? declared ?? factor : factor, basis: basis)
-            } else {
-                report = try Self.report(for: figuresCase(), factor: factor, basis: "from figures")
-            }
-        } catch let error as FinanceError {
-            Console.error("\(error)")
-            throw ExitCode(1)
+        guard let factor = Self.emissionFactor(emissionFactor ?? "fr-ademe") else {
+            throw ValidationError("invalid --emission-factor '\(emissionFactor ?? "")'")  // validate() checked it
+        }
+        if let ledger, let from, let to {
+            let (investment, basis, declared) = try measuredCase(ledger: ledger, from: from, to: to)
+            report = try Self.report(for: investment, factor: emissionFactor == nil ? declared ?? factor : factor, basis: basis)
+        } else {
+            report = try Self.report(for: figuresCase(), factor: factor, basis: "from figures")
         }
         print(json ? try Console.json(Self.jsonObject(report)) : Self.text(report))
     }
@@ -166,19 +159,17 @@ struct RoiCommand: ParsableCommand {
     /// Measured mode: the ledger's savings over the period, annualised, with the investment
     /// case and tariff the ledger declares (overridden by any figure given on the command line,
     /// which the basis then says).
-    func measuredCase() throws -> (InvestmentCase, String, EmissionFactor?) {
-        let id = try CabinetChoice.id(cabinet)
-        let store = try openExistingLedger(ledger!)
-        let (analysis, start, end) = try reportingLedgerErrors { () throws -> (LedgerAnalysis, Date, Date) in
-            let site = try LedgerAnalysis.site(in: store, cabinet: id)
-            let clock = LocalClock(timeZone: TimeZone(identifier: site.timeZone) ?? .gmt)
-            let start = clock.instant(CivilDate(from!)!, secondsOfDay: 0), end = clock.instant(CivilDate(to!)!, secondsOfDay: 0)
-            return (try LedgerAnalysis.analyse(store: store, cabinet: site.id, from: start, to: end), start, end)
-        }
-        guard var investment = try reportingLedgerErrors({ try analysis.investmentCase() })
+    func measuredCase(ledger: String, from: Day, to: Day) throws -> (InvestmentCase, String, EmissionFactor?) {
+        let id = try cabinetChoice.id()
+        let store = try LedgerOptions.open(ledger)
+        defer { try? store.close() }
+        let site = try LedgerAnalysis.site(in: store, cabinet: id)
+        let clock = LocalClock(timeZone: TimeZone(identifier: site.timeZone) ?? .gmt)
+        let start = from.start(in: clock), end = to.start(in: clock)
+        let analysis = try LedgerAnalysis.analyse(store: store, cabinet: site.id, from: start, to: end)
+        guard var investment = try analysis.investmentCase()
                 ?? (capex != nil && discountRate != nil && years != nil && priceEurKWh != nil ? figuresCase() : nil) else {
-            Console.error("\(ledger!) declares no investment case and tariff for cabinet \(analysis.cabinetID) (lanterne ledger declare), and the command line does not give --capex, --price-eur-kwh, --discount-rate and --years")
-            throw ExitCode(1)
+            throw CommandFailure("\(ledger) declares no investment case and tariff for cabinet \(analysis.cabinetID) (lanterne ledger declare), and the command line does not give --capex, --price-eur-kwh, --discount-rate and --years")
         }
         investment.annualEnergySavingsKWh = analysis.annualisedAvoidedKWh
         var overridden: [String] = []
@@ -195,7 +186,7 @@ struct RoiCommand: ParsableCommand {
         if days < 360 {
             Console.stderr("warning: the period is \(Int(days.rounded())) days: savings scaled to a year from it over- or understate the seasons (nights are longer in winter); measure a whole year for a sound figure\n")
         }
-        let basis = "measured over \(from!) to \(to!) (\(Int(days.rounded())) days, annualised) from \(ledger!)"
+        let basis = "measured over \(from) to \(to) (\(Int(days.rounded())) days, annualised) from \(ledger)"
             + (overridden.isEmpty ? ", with the investment case and tariff it declares" : "; the ledger's declared figures overridden by \(overridden.joined(separator: ", "))")
         let declared = analysis.emissionFactors.last.flatMap {
             try? EmissionFactor(id: "declared", name: $0.name, kgCO2ePerKWh: $0.kgPerKilowattHour, source: $0.source, year: nil)
@@ -368,17 +359,12 @@ struct RoiCommand: ParsableCommand {
         let parts = value.description.split(separator: ".", omittingEmptySubsequences: false)
         var fraction = parts.count > 1 ? String(parts[1]) : ""
         while fraction.count < minimumFractionDigits { fraction += "0" }
-        let whole = grouped(String(parts[0]))
+        let whole = NumberText.grouped(String(parts[0]))
         return fraction.isEmpty ? whole : whole + "." + fraction
     }
 
     /// `12 345.6`.
-    static func number(_ value: Double, decimals: Int) -> String {
-        let text = String(format: "%.\(decimals)f", value)
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        let whole = grouped(String(parts[0]))
-        return parts.count > 1 ? whole + "." + parts[1] : whole
-    }
+    static func number(_ value: Double, decimals: Int) -> String { NumberText.fixed(value, decimals: decimals) }
 
     /// A fraction as a percentage with one decimal: 0.04 → `4.0`.
     static func percent(_ fraction: Double) -> String { number(fraction * 100, decimals: 1) }
@@ -386,18 +372,6 @@ struct RoiCommand: ParsableCommand {
     /// A Double without trailing zeros: 0.052, 0.281, 1.
     static func trimmed(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : "\(value)"
-    }
-
-    static func grouped(_ integer: String) -> String {
-        var digits = integer
-        let negative = digits.hasPrefix("-")
-        if negative { digits.removeFirst() }
-        var out = ""
-        for (i, ch) in digits.reversed().enumerated() {
-            if i > 0 && i % 3 == 0 { out.append(" ") }
-            out.append(ch)
-        }
-        return (negative ? "-" : "") + String(out.reversed())
     }
 
     static func padded(_ text: String, _ width: Int) -> String {

@@ -6,6 +6,7 @@ import Foundation
 import HAL
 import Ledger
 import Lighting
+import Units
 
 /// `lanterne run --cabinet FILE`: drives a real cabinet until SIGTERM or SIGINT.
 struct RunCommand: AsyncParsableCommand {
@@ -37,16 +38,12 @@ struct RunCommand: AsyncParsableCommand {
     var ledger: String?
 
     func run() async throws {
-        let loaded = CabinetLoader.load(path: cabinet, profileOverride: profile)
-        Console.report(loaded.diagnostics)
-        guard let config = loaded.value else { throw ExitCode(1) }
+        let config = try CabinetFile.load(cabinet, profile: profile)
         guard config.board.driver == .hardware else {
-            Console.error("board '\(config.board.id)' is simulated: there is no hardware to drive (use 'lanterne simulate')")
-            throw ExitCode(1)
+            throw CommandFailure("board '\(config.board.id)' is simulated: there is no hardware to drive (use 'lanterne simulate')")
         }
-        let compiled = DimmingEngine.compile(profile: config.profile, installation: config.installation)
-        guard let engine = compiled.value else { Console.report(compiled.diagnostics); throw ExitCode(1) }
-        let log: @Sendable (String) -> Void = { Console.stderr("\(Console.isoUTC(Date())) \($0)\n") }
+        let engine = try DimmingEngine.compile(profile: config.profile, installation: config.installation).get()
+        let log: @Sendable (String) -> Void = { Console.stderr("\(InstantText.isoUTC(Date())) \($0)\n") }
         let floor = ledgerFloor(cabinet: config.site.id, log: log)
         let hardware = await HardwareSet.open(config.board)
         for failure in hardware.failures { log("cannot open: \(failure)") }
@@ -89,7 +86,7 @@ struct RunCommand: AsyncParsableCommand {
             let store = try LedgerStore.open(path: ledger)
             defer { try? store.close() }
             let end = try store.lastIntervalEnd(cabinet: cabinet)
-            log("ledger \(ledger): " + (end.map { "the clock is not trusted before its last record, \(Console.isoUTC($0))" }
+            log("ledger \(ledger): " + (end.map { "the clock is not trusted before its last record, \(InstantText.isoUTC($0))" }
                                        ?? "no record of cabinet \(cabinet) yet: no ledger floor for the clock"))
             return end
         } catch {

@@ -209,5 +209,41 @@ import Testing
         #expect(comma.status == 2 && comma.stderr.contains("--decimal-comma needs --delimiter ';'"))
         let noManifest = try CLIRunner.run(["ledger", "verify-export", ledger])
         #expect(noManifest.status == 1 && noManifest.stderr.contains("no manifest beside it"))
+        let unknownCabinet = try CLIRunner.run(["ledger", "export", "--ledger", ledger, "--from", "2026-03-01", "--to", "2026-03-02",
+                                                "--cabinet", "nowhere", "--out", dir.appendingPathComponent("u.csv").path])
+        #expect(unknownCabinet.status == 1)
+        #expect(unknownCabinet.stderr == "error: the ledger \(ledger) has no cabinet nowhere (it has montdidier-remparts)\n")
+    }
+
+    /// A value that does not parse is a usage error (status 2) worded by its type, the same
+    /// for every command and option that takes it.
+    @Test func valuesThatDoNotParseAreUsageErrorsWordedByTheirType() throws {
+        let cases: [([String], String)] = [
+            (["ledger", "export", "--ledger", "x", "--from", "2026-13-01", "--to", "2026-05-02"],
+             "--from '2026-13-01' is not a calendar date: expected YYYY-MM-DD"),
+            (["report", "--ledger", "x", "--from", "2026-01-01", "--to", "tomorrow"],
+             "--to 'tomorrow' is not a calendar date: expected YYYY-MM-DD"),
+            (["simulate", "--cabinet", "examples/montdidier.yaml", "--from", "2026-02-30", "--to", "2026-03-01"],
+             "--from '2026-02-30' is not a calendar date: expected YYYY-MM-DD"),
+            (["roi", "--ledger", "x", "--from", "1/1/2026", "--to", "2026-03-01"],
+             "--from '1/1/2026' is not a calendar date: expected YYYY-MM-DD"),
+            (["ledger", "declare", "--ledger", "x", "--cabinet", "examples/montdidier.yaml", "--effective", "2026-8-1x"],
+             "--effective '2026-8-1x' is not a calendar date: expected YYYY-MM-DD"),
+            (["ledger", "export", "--ledger", "x", "--from", "2026-01-01", "--to", "2026-05-02", "--interval", "week"],
+             "--interval 'week' is not one of 15m, hour, day, month"),
+            (["ledger", "export", "--ledger", "x", "--from", "2026-01-01", "--to", "2026-05-02", "--by", "street"],
+             "--by 'street' is not circuit or cabinet"),
+            (["board", "probe", "--board", "boards/gpio-sim.yaml", "--timeout", "5"],
+             "--timeout '5' is not a timeout of 10 to 60000 ms (such as 500 or 2s)"),
+            (["modbus", "read", "--tcp", "127.0.0.1:1502", "--address", "0", "--timeout", "2m"],
+             "--timeout '2m' is not a timeout of 10 to 60000 ms (such as 500 or 2s)"),
+            (["ledger", "export", "--ledger", "x", "--from", "2026-05-02", "--to", "2026-05-02"],
+             "--to 2026-05-02 must be after --from 2026-05-02"),
+        ]
+        for (arguments, message) in cases {
+            let r = try CLIRunner.run(arguments)
+            #expect(r.status == 2, "\(arguments)")
+            #expect(r.stderr == "error: \(message) (see 'lanterne --help')\n", "\(arguments)")
+        }
     }
 }

@@ -96,6 +96,6 @@ import Testing
     @Test func badDateIsAUsageError() throws {
         let r = try CLIRunner.run(["profile", "plan", "--cabinet", "examples/montdidier.yaml", "--date", "2026-02-30"])
         #expect(r.status == 2)
-        #expect(r.stderr == "error: '2026-02-30' is not a calendar date: expected YYYY-MM-DD, e.g. 2026-12-24 (see 'lanterne --help')\n")
+        #expect(r.stderr == "error: --date '2026-02-30' is not a calendar date: expected YYYY-MM-DD (see 'lanterne --help')\n")
     }
 }

@@ -25,6 +25,30 @@ import Testing
         #expect(other.stdout != a.stdout)   // the seed matters (presence, weather)
     }
 
+    /// Every command that opens a ledger closes it whole: no `-wal` or `-shm` left beside it.
+    @Test func commandsLeaveNoWALBehind() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let ledger = dir.appendingPathComponent("ledger.sqlite").path
+        func sidecars() -> [String] {
+            ["-wal", "-shm"].filter { FileManager.default.fileExists(atPath: ledger + $0) }
+        }
+        let period = ["--from", "2026-06-01", "--to", "2026-06-03"]
+        let commands: [[String]] = [
+            ["simulate", "--cabinet", "examples/montdidier.yaml", "--ledger", ledger, "--quiet"] + period,
+            ["ledger", "verify", "--ledger", ledger],
+            ["ledger", "declarations", "--ledger", ledger],
+            ["ledger", "export", "--ledger", ledger, "--out", dir.appendingPathComponent("x.csv").path, "--quiet"] + period,
+            ["roi", "--ledger", ledger] + period,
+            ["report", "--ledger", ledger, "--out", dir.appendingPathComponent("r.html").path] + period,
+        ]
+        for command in commands {
+            let r = try CLIRunner.run(command)
+            #expect(r.status == 0, "\(command.prefix(2)): \(r.stderr)")
+            #expect(sidecars().isEmpty, "\(command.prefix(2).joined(separator: " ")) left \(sidecars())")
+        }
+    }
+
     @Test func ledgerRowsSumToTheReport() throws {
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }

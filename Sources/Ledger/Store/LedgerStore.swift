@@ -64,11 +64,21 @@ public final class LedgerStore: Sendable {
         return LedgerStore(path: path, pool: pool)
     }
 
-    /// Closes the file. Later calls on this store fail with a read or write error.
+    /// Closes the file, leaving it whole on its own: no `-wal` or `-shm` beside it. Later calls
+    /// on this store fail with a read or write error.
+    ///
+    /// The pool's last connection to close is one of its read-only readers, which SQLite does not
+    /// let checkpoint the WAL or delete it; a read-write connection opened and closed after the
+    /// pool is the last one, so SQLite folds the WAL into the file and removes both files.
     ///
     /// - Throws: ``LedgerError/writeFailed(path:reason:)`` when SQLite cannot close cleanly.
     public func close() throws(LedgerError) {
-        do { try pool.close() } catch { throw .writeFailed(path: path, reason: LedgerStore.describe(error)) }
+        do {
+            try pool.close()
+            try DatabaseQueue(path: path).close()
+        } catch {
+            throw .writeFailed(path: path, reason: LedgerStore.describe(error))
+        }
     }
 
     /// The file's schema version (`ledger_meta.schema_version`).

@@ -1,0 +1,171 @@
+import ArgumentParser
+import Astronomy
+import Cabinet
+import Foundation
+import Ledger
+import Lighting
+
+// The command line's value types and the option groups commands share. A value that does not
+// parse is a usage error worded by its type (`expectation`), through the one error path in
+// `Lanterne.main`.
+
+/// A value type of the command line whose usage error says what was expected.
+protocol ArgumentValue: ExpressibleByArgument {
+    /// The placeholder in help and usage, e.g. `YYYY-MM-DD`.
+    static var valueName: String { get }
+    /// Completes "--from 'x' …", e.g. "is not a calendar date: expected YYYY-MM-DD".
+    static var expectation: String { get }
+}
+
+/// Every `ArgumentValue`, for the usage-error path.
+let argumentValues: [any ArgumentValue.Type] = [Day.self, RowLength.self, RowGrouping.self, Timeout.self]
+
+/// A calendar day, `YYYY-MM-DD`; local to the cabinet's time zone where it is used.
+struct Day: ArgumentValue, Comparable, CustomStringConvertible {
+    static let valueName = "YYYY-MM-DD"
+    static let expectation = "is not a calendar date: expected YYYY-MM-DD"
+    let date: CivilDate
+    init?(argument: String) {
+        guard let date = CivilDate(argument) else { return nil }
+        self.date = date
+    }
+    var description: String { date.description }
+    static func < (a: Day, b: Day) -> Bool { a.date < b.date }
+
+    /// Local midnight starting this day.
+    func start(in clock: LocalClock) -> Date { clock.instant(date, secondsOfDay: 0) }
+}
+
+/// An export's row length: `15m` (the ledger's own intervals), `hour`, `day`, `month`.
+struct RowLength: ArgumentValue {
+    static let valueName = "length"
+    static let expectation = "is not one of 15m, hour, day, month"
+    let interval: ExportInterval
+    init?(argument: String) {
+        guard let interval = ExportInterval(rawValue: argument) else { return nil }
+        self.interval = interval
+    }
+    var defaultValueDescription: String { interval.rawValue }
+    init(_ interval: ExportInterval) { self.interval = interval }
+}
+
+/// An export's rows: one per `circuit` or per `cabinet`.
+struct RowGrouping: ArgumentValue {
+    static let valueName = "circuit|cabinet"
+    static let expectation = "is not circuit or cabinet"
+    let grouping: ExportGrouping
+    init?(argument: String) {
+        guard let grouping = ExportGrouping(rawValue: argument) else { return nil }
+        self.grouping = grouping
+    }
+    var defaultValueDescription: String { grouping.rawValue }
+    init(_ grouping: ExportGrouping) { self.grouping = grouping }
+}
+
+/// A bus reply timeout: milliseconds (`500`, `500ms`) or seconds (`2s`), 10 ms to 60 s.
+struct Timeout: ArgumentValue {
+    static let valueName = "ms"
+    static let expectation = "is not a timeout of 10 to 60000 ms (such as 500 or 2s)"
+    let milliseconds: Int
+    init?(argument: String) {
+        let ms: Int?
+        if argument.hasSuffix("ms") { ms = Int(argument.dropLast(2)) }
+        else if argument.hasSuffix("s") { ms = Int(argument.dropLast()).map { $0 * 1000 } }
+        else { ms = Int(argument) }
+        guard let ms, (10...60_000).contains(ms) else { return nil }
+        milliseconds = ms
+    }
+    init(milliseconds: Int) { self.milliseconds = milliseconds }
+    var defaultValueDescription: String { "\(milliseconds)" }
+    var duration: Duration { .milliseconds(milliseconds) }
+}
+
+/// `--ledger PATH`: an existing ledger.
+struct LedgerOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Ledger file (SQLite).", valueName: "path"))
+    var ledger: String
+
+    /// The ledger's key file unless another is given.
+    func keyPath(_ given: String?) -> String { given ?? ledger + ".key" }
+
+    /// Opens the ledger; a missing file is an error, never a new ledger.
+    func open() throws -> LedgerStore { try Self.open(ledger) }
+
+    static func open(_ path: String) throws -> LedgerStore {
+        guard FileManager.default.fileExists(atPath: path) else { throw CommandFailure("no ledger at \(path)") }
+        return try LedgerStore.open(path: path)
+    }
+}
+
+/// `--from D --to D`: local days, `[from, to)`.
+struct PeriodOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("First day, in the cabinet's time zone.", valueName: Day.valueName))
+    var from: Day
+
+    @Option(help: ArgumentHelp("Day after the last, in the cabinet's time zone.", valueName: Day.valueName))
+    var to: Day
+
+    func validate() throws {
+        guard from < to else { throw ValidationError("--to \(to) must be after --from \(from)") }
+    }
+
+    /// The period's instants in `zone`: local midnight of `from` to local midnight of `to`.
+    func instants(in zone: TimeZone) -> (start: Date, end: Date) {
+        let clock = LocalClock(timeZone: zone)
+        return (from.start(in: clock), to.start(in: clock))
+    }
+}
+
+/// `--baseline-from D --baseline-to D`: a metered period of the old installation (IPMVP
+/// option B), both or neither.
+struct BaselinePeriodOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Start of a metered baseline period for an IPMVP option B model.", valueName: Day.valueName))
+    var baselineFrom: Day?
+
+    @Option(help: ArgumentHelp("End (exclusive) of the baseline period.", valueName: Day.valueName))
+    var baselineTo: Day?
+
+    var period: (from: CivilDate, to: CivilDate)? {
+        guard let baselineFrom, let baselineTo else { return nil }
+        return (baselineFrom.date, baselineTo.date)
+    }
+
+    func validate() throws {
+        guard (baselineFrom == nil) == (baselineTo == nil) else {
+            throw ValidationError("give both --baseline-from and --baseline-to, or neither")
+        }
+        if let a = baselineFrom, let b = baselineTo, !(a < b) {
+            throw ValidationError("--baseline-from and --baseline-to must be dates YYYY-MM-DD, the second after the first")
+        }
+    }
+}
+
+/// `--cabinet id|file` of the commands that read a ledger: a cabinet id, or a cabinet file
+/// whose id is taken (the figures always come from the ledger's declarations).
+struct CabinetChoiceOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The cabinet: its id, or its cabinet file (only its id is used); needed when the ledger holds several.", valueName: "id|file"))
+    var cabinet: String?
+
+    /// The cabinet id, reading the cabinet file when one is named.
+    func id() throws -> String? {
+        guard let cabinet else { return nil }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: cabinet, isDirectory: &isDirectory), !isDirectory.boolValue else { return cabinet }
+        return try CabinetFile.load(cabinet).site.id
+    }
+}
+
+/// Loads a cabinet file (with its board and profile), reporting every diagnostic.
+enum CabinetFile {
+    static func load(_ path: String, profile: String? = nil) throws -> CabinetConfiguration {
+        let loaded = CabinetLoader.load(path: path, profileOverride: profile)
+        Console.report(loaded.diagnostics)
+        guard let config = loaded.value else { throw ExitCode(1) }
+        return config
+    }
+}
+
+extension Duration {
+    /// Seconds, for "in 0.42 s".
+    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
