@@ -18,141 +18,32 @@ public enum BoardLoader {
         }
     }
 
+    static let topLevelKeys = ["board", "description", "driver", "chips", "buses", "gateways",
+                               "outputs", "inputs", "meters", "inverters"]
     static let attachmentKeys = ["gpio", "coil", "discreteInput", "gateway", "bus"]
 
+    /// Reads the file in the order its findings are reported: what the devices are attached
+    /// to (chips, buses, gateways), the devices, then the checks that span the whole board.
     public static func load(text: String, file: String) -> Loaded<Board> {
         let r = SourceReader(file: file)
         guard let root = r.parse(text), r.expect(.board, root),
-              let m = r.mapping(root, allowed: ["board", "description", "driver", "chips", "buses", "gateways",
-                                                "outputs", "inputs", "meters", "inverters"],
-                                required: ["board", "driver", "outputs"]) else {
+              let m = r.mapping(root, allowed: topLevelKeys, required: ["board", "driver", "outputs"]) else {
             return Loaded(value: nil, diagnostics: r.diagnostics)
         }
         let id = m["board"].flatMap(r.identifier)
         let driver = m["driver"].flatMap { enumValue($0, Board.Driver.self, r) }
         let ctx = Context(reader: r)
+        readConnections(m, ctx)
+        let outputs = list(m["outputs"], r).compactMap { readOutput($0, ctx) }
+        let inputs = list(m["inputs"], r).compactMap { readInput($0, ctx) }
+        let meters = list(m["meters"], r).compactMap { readDevice($0, ctx, role: .meter) }
+        let inverters = list(m["inverters"], r).compactMap { readDevice($0, ctx, role: .inverter) }
 
-        // Chips, buses, gateways.
-        for n in m["chips"].flatMap({ r.sequence($0) }) ?? [] {
-            guard let c = r.mapping(n, allowed: ["id", "chip"], required: ["id", "chip"]),
-                  let cid = c["id"].flatMap(r.identifier), let spec = c["chip"].flatMap(r.string) else { continue }
-            ctx.chips.append(Board.Chip(id: cid, chip: spec, location: n.location))
-        }
-        for n in m["buses"].flatMap({ r.sequence($0) }) ?? [] {
-            if let bus = readBus(n, r) { ctx.buses.append(bus) }
-        }
-        for n in m["gateways"].flatMap({ r.sequence($0) }) ?? [] {
-            if let g = readGateway(n, ctx) { ctx.gateways.append(g) }
-        }
+        let devices = outputs.map { Placed($0.id, $0.attachment, $0.location) } + inputs.map { Placed($0.id, $0.attachment, $0.location) }
+            + meters.map { Placed($0.id, $0.attachment, $0.location) } + inverters.map { Placed($0.id, $0.attachment, $0.location) }
+        checkWholeBoard(root, devices: devices, inputs: inputs, ctx)
+        if let driver { checkAttachments(devices, driver: driver, ctx) }
 
-        // Outputs and inputs.
-        var outputs: [Board.Output] = []
-        for n in m["outputs"].flatMap({ r.sequence($0) }) ?? [] {
-            guard let o = r.mapping(n, allowed: ["id", "kind", "safeState", "minimumCycle", "reducedLevel"] + attachmentKeys,
-                                    required: ["id", "kind"]),
-                  let oid = o["id"].flatMap(r.identifier),
-                  let kind = o["kind"].flatMap({ enumValue($0, Board.OutputKind.self, r) }) else { continue }
-            let safe = o["safeState"].flatMap { enumValue($0, SafeState.self, r) } ?? .astronomical
-            let cycle = o["minimumCycle"].flatMap { r.duration($0, in: 0...3600) } ?? 0
-            var reduced: DimLevel?
-            if let rn = o["reducedLevel"] {
-                if kind != .step { r.error("'\(rn.path)' applies only to outputs of kind step", at: rn) }
-                reduced = r.level(rn)
-            } else if kind == .step {
-                reduced = DimLevel(percent: 50)
-            }
-            if attachmentKeys.contains(where: { o[$0] != nil }) { ctx.attempted.insert(oid) }
-            let attachment = readAttachment(o, ctx, role: .output(kind))
-            outputs.append(Board.Output(id: oid, kind: kind, safeState: safe, minimumCycleSeconds: cycle,
-                                        reducedLevel: reduced, attachment: attachment, location: n.location))
-        }
-        var inputs: [Board.Input] = []
-        for n in m["inputs"].flatMap({ r.sequence($0) }) ?? [] {
-            guard let i = r.mapping(n, allowed: ["id", "kind"] + attachmentKeys, required: ["id", "kind"]),
-                  let iid = i["id"].flatMap(r.identifier),
-                  let kind = i["kind"].flatMap({ enumValue($0, Board.InputKind.self, r) }) else { continue }
-            if attachmentKeys.contains(where: { i[$0] != nil }) { ctx.attempted.insert(iid) }
-            inputs.append(Board.Input(id: iid, kind: kind, attachment: readAttachment(i, ctx, role: .input(kind)), location: n.location))
-        }
-        func devices(_ key: String, role: Role) -> [Board.Device] {
-            (m[key].flatMap { r.sequence($0) } ?? []).compactMap { n in
-                guard let d = r.mapping(n, allowed: ["id", "model", "bus", "unit", "sunspecBase"], required: ["id"]),
-                      let did = d["id"].flatMap(r.identifier) else { return nil }
-                let model = d["model"].flatMap { enumValue($0, Board.DeviceModel.self, r) } ?? .simulated
-                if role == .inverter, model == .sdm120 || model == .sdm630, let mn = d["model"] {
-                    r.error("'\(mn.path)': \(model.rawValue) is an energy meter, not an inverter (inverters: sunspec, simulated)", at: mn)
-                }
-                var attachment = Board.Attachment.none
-                if let bn = d["bus"] {
-                    let unit = d["unit"].flatMap { r.int($0, in: 0...255) }
-                    if d["unit"] == nil { r.error("'\(n.path)' names a bus but no 'unit'", at: bn) }
-                    if let bus = ctx.busRef(bn), let unit { attachment = .modbus(bus: bus, unit: unit) }
-                } else if let un = d["unit"] {
-                    r.error("'\(un.path)' needs a 'bus'", at: un)
-                }
-                var base: Int?
-                if let bn = d["sunspecBase"] {
-                    if model != .sunspec { r.error("'\(bn.path)' applies only to model sunspec", at: bn) }
-                    base = r.int(bn, in: 0...65_533)
-                }
-                if model == .simulated, d["bus"] != nil {
-                    r.error("'\(n.path)' has a bus but model simulated; give its model (\(Board.DeviceModel.allCases.filter { $0 != .simulated }.map(\.rawValue).joined(separator: ", ")))", at: n)
-                }
-                if d["bus"] != nil || model != .simulated { ctx.attempted.insert(did) }
-                if model != .simulated, d["bus"] == nil {
-                    r.error("'\(n.path)' is a \(model.rawValue) and needs a 'bus' and a 'unit'", at: n)
-                }
-                return Board.Device(id: did, model: model, attachment: attachment, sunspecBase: base, location: n.location)
-            }
-        }
-        let meters = devices("meters", role: .meter), inverters = devices("inverters", role: .inverter)
-
-        // Whole-board checks.
-        var seen: [String: SourceLocation] = [:]
-        for (did, loc) in outputs.map({ ($0.id, $0.location) }) + inputs.map({ ($0.id, $0.location) })
-            + meters.map({ ($0.id, $0.location) }) + inverters.map({ ($0.id, $0.location) })
-            + ctx.gateways.map({ ($0.id, $0.location) }) {
-            if let first = seen[did] {
-                r.error("duplicate device id '\(did)' (first defined at \(first.line):\(first.column))", at: loc)
-            } else { seen[did] = loc }
-        }
-        for (what, ids) in [("chip", ctx.chips.map { ($0.id, $0.location) }), ("bus", ctx.buses.map { ($0.id, $0.location) })] {
-            var first: [String: SourceLocation] = [:]
-            for (cid, loc) in ids {
-                if let f = first[cid] { r.error("duplicate \(what) id '\(cid)' (first defined at \(f.line):\(f.column))", at: loc) } else { first[cid] = loc }
-            }
-        }
-        if inputs.filter({ $0.kind == .photocell }).count > 1 {
-            r.error("a board has at most one photocell input", at: root)
-        }
-        var usedBusLinks: [String: SourceLocation] = [:]
-        for bus in ctx.buses {
-            let key: String
-            switch bus.link {
-            case .rtu(let device, _, _, _, _, _): key = device
-            case .tcp(let host, let port): key = "\(host):\(port)"
-            }
-            if let f = usedBusLinks[key] {
-                r.error("bus '\(bus.id)' uses \(key) again (first used at \(f.line):\(f.column)); a port has one owner", at: bus.location)
-            } else { usedBusLinks[key] = bus.location }
-        }
-        if let driver {
-            let everything: [(String, Board.Attachment, SourceLocation)] =
-                outputs.map { ($0.id, $0.attachment, $0.location) } + inputs.map { ($0.id, $0.attachment, $0.location) }
-                + meters.map { ($0.id, $0.attachment, $0.location) } + inverters.map { ($0.id, $0.attachment, $0.location) }
-            switch driver {
-            case .simulated:
-                for (did, a, loc) in everything where a != .none {
-                    r.error("'\(did)' is attached to hardware, but the board's driver is simulated (use driver: hardware)", at: loc)
-                }
-                if let first = ctx.chips.first { r.error("a simulated board has no GPIO chips (use driver: hardware)", at: first.location) }
-                if let first = ctx.buses.first { r.error("a simulated board has no buses (use driver: hardware)", at: first.location) }
-            case .hardware:
-                for (did, a, loc) in everything where a == .none && !ctx.attempted.contains(did) {
-                    r.error("'\(did)' is not attached to anything: give it one of \(attachmentKeys.dropLast().joined(separator: ", ")) (or bus and unit for meters and inverters)", at: loc)
-                }
-            }
-        }
         guard let id, let driver else { return Loaded(value: nil, diagnostics: r.diagnostics) }
         return Loaded(value: Board(id: id, description: m["description"].flatMap(r.string), driver: driver,
                                    chips: ctx.chips, buses: ctx.buses, gateways: ctx.gateways,
@@ -161,10 +52,172 @@ public enum BoardLoader {
                       diagnostics: r.diagnostics)
     }
 
+    // MARK: - Steps
+
+    /// The elements of an optional top-level list (none when it is absent or not a list).
+    static func list(_ node: SourceNode?, _ r: SourceReader) -> [SourceNode] {
+        node.flatMap { r.sequence($0) } ?? []
+    }
+
+    /// Chips, buses and gateways: what outputs, inputs and devices refer to.
+    static func readConnections(_ m: SourceMapping, _ ctx: Context) {
+        let r = ctx.r
+        ctx.chips += list(m["chips"], r).compactMap { readChip($0, r) }
+        ctx.buses += list(m["buses"], r).compactMap { readBus($0, r) }
+        ctx.gateways += list(m["gateways"], r).compactMap { readGateway($0, ctx) }
+    }
+
+    static func readChip(_ n: SourceNode, _ r: SourceReader) -> Board.Chip? {
+        guard let c = r.mapping(n, allowed: ["id", "chip"], required: ["id", "chip"]),
+              let cid = c["id"].flatMap(r.identifier), let spec = c["chip"].flatMap(r.string) else { return nil }
+        return Board.Chip(id: cid, chip: spec, location: n.location)
+    }
+
+    static func readOutput(_ n: SourceNode, _ ctx: Context) -> Board.Output? {
+        let r = ctx.r
+        guard let o = r.mapping(n, allowed: ["id", "kind", "safeState", "minimumCycle", "reducedLevel"] + attachmentKeys,
+                                required: ["id", "kind"]),
+              let oid = o["id"].flatMap(r.identifier),
+              let kind = o["kind"].flatMap({ enumValue($0, Board.OutputKind.self, r) }) else { return nil }
+        let safe = o["safeState"].flatMap { enumValue($0, SafeState.self, r) } ?? .astronomical
+        let cycle = o["minimumCycle"].flatMap { r.duration($0, in: 0...3600) } ?? 0
+        var reduced: DimLevel?
+        if let rn = o["reducedLevel"] {
+            if kind != .step { r.error("'\(rn.path)' applies only to outputs of kind step", at: rn) }
+            reduced = r.level(rn)
+        } else if kind == .step {
+            reduced = DimLevel(percent: 50)
+        }
+        noteAttempt(o, id: oid, ctx)
+        let attachment = readAttachment(o, ctx, role: .output(kind))
+        return Board.Output(id: oid, kind: kind, safeState: safe, minimumCycleSeconds: cycle,
+                            reducedLevel: reduced, attachment: attachment, location: n.location)
+    }
+
+    static func readInput(_ n: SourceNode, _ ctx: Context) -> Board.Input? {
+        let r = ctx.r
+        guard let i = r.mapping(n, allowed: ["id", "kind"] + attachmentKeys, required: ["id", "kind"]),
+              let iid = i["id"].flatMap(r.identifier),
+              let kind = i["kind"].flatMap({ enumValue($0, Board.InputKind.self, r) }) else { return nil }
+        noteAttempt(i, id: iid, ctx)
+        return Board.Input(id: iid, kind: kind, attachment: readAttachment(i, ctx, role: .input(kind)), location: n.location)
+    }
+
+    /// A device that names an attachment, even a wrong one (reported where it is read), is
+    /// not reported again as attached to nothing.
+    static func noteAttempt(_ m: SourceMapping, id: String, _ ctx: Context) {
+        if attachmentKeys.contains(where: { m[$0] != nil }) { ctx.attempted.insert(id) }
+    }
+
+    /// A meter or an inverter: its model, and the bus and unit it answers at.
+    static func readDevice(_ n: SourceNode, _ ctx: Context, role: Role) -> Board.Device? {
+        let r = ctx.r
+        guard let d = r.mapping(n, allowed: ["id", "model", "bus", "unit", "sunspecBase"], required: ["id"]),
+              let did = d["id"].flatMap(r.identifier) else { return nil }
+        let model = d["model"].flatMap { enumValue($0, Board.DeviceModel.self, r) } ?? .simulated
+        if role == .inverter, model == .sdm120 || model == .sdm630, let mn = d["model"] {
+            r.error("'\(mn.path)': \(model.rawValue) is an energy meter, not an inverter (inverters: sunspec, simulated)", at: mn)
+        }
+        let attachment = readBusAndUnit(d, ctx)
+        var base: Int?
+        if let bn = d["sunspecBase"] {
+            if model != .sunspec { r.error("'\(bn.path)' applies only to model sunspec", at: bn) }
+            base = r.int(bn, in: 0...65_533)
+        }
+        if model == .simulated, d["bus"] != nil {
+            let models = Board.DeviceModel.allCases.filter { $0 != .simulated }.map(\.rawValue).joined(separator: ", ")
+            r.error("'\(n.path)' has a bus but model simulated; give its model (\(models))", at: n)
+        }
+        if d["bus"] != nil || model != .simulated { ctx.attempted.insert(did) }
+        if model != .simulated, d["bus"] == nil {
+            r.error("'\(n.path)' is a \(model.rawValue) and needs a 'bus' and a 'unit'", at: n)
+        }
+        return Board.Device(id: did, model: model, attachment: attachment, sunspecBase: base, location: n.location)
+    }
+
+    /// A device's `bus` and `unit`, which go together.
+    static func readBusAndUnit(_ d: SourceMapping, _ ctx: Context) -> Board.Attachment {
+        let r = ctx.r
+        if let bn = d["bus"] {
+            let unit = d["unit"].flatMap { r.int($0, in: 0...255) }
+            if d["unit"] == nil { r.error("'\(d.node.path)' names a bus but no 'unit'", at: bn) }
+            if let bus = ctx.busRef(bn), let unit { return .modbus(bus: bus, unit: unit) }
+        } else if let un = d["unit"] {
+            r.error("'\(un.path)' needs a 'bus'", at: un)
+        }
+        return .none
+    }
+
+    // MARK: - Whole-board checks
+
+    /// A device's id, what it is attached to and where it is defined.
+    struct Placed {
+        var id: String
+        var attachment: Board.Attachment
+        var location: SourceLocation
+        init(_ id: String, _ attachment: Board.Attachment, _ location: SourceLocation) {
+            self.id = id
+            self.attachment = attachment
+            self.location = location
+        }
+    }
+
+    /// Ids are unique (devices and gateways share one name space, chips and buses have their
+    /// own), one photocell at most, one bus per port or TCP endpoint.
+    static func checkWholeBoard(_ root: SourceNode, devices: [Placed], inputs: [Board.Input], _ ctx: Context) {
+        let r = ctx.r
+        reportDuplicates("device", devices.map { ($0.id, $0.location) } + ctx.gateways.map { ($0.id, $0.location) }, r)
+        reportDuplicates("chip", ctx.chips.map { ($0.id, $0.location) }, r)
+        reportDuplicates("bus", ctx.buses.map { ($0.id, $0.location) }, r)
+        if inputs.filter({ $0.kind == .photocell }).count > 1 {
+            r.error("a board has at most one photocell input", at: root)
+        }
+        var usedBusLinks: [String: SourceLocation] = [:]
+        for bus in ctx.buses {
+            let key = bus.address
+            if let f = usedBusLinks[key] {
+                r.error("bus '\(bus.id)' uses \(key) again (first used at \(f.line):\(f.column)); a port has one owner", at: bus.location)
+            } else { usedBusLinks[key] = bus.location }
+        }
+    }
+
+    /// Reports each id defined again after its first definition.
+    static func reportDuplicates(_ what: String, _ ids: [(String, SourceLocation)], _ r: SourceReader) {
+        var first: [String: SourceLocation] = [:]
+        for (id, loc) in ids {
+            if let f = first[id] {
+                r.error("duplicate \(what) id '\(id)' (first defined at \(f.line):\(f.column))", at: loc)
+            } else { first[id] = loc }
+        }
+    }
+
+    /// A simulated board is attached to nothing; on a hardware board every device is attached
+    /// (or named a wrong attachment, already reported).
+    static func checkAttachments(_ devices: [Placed], driver: Board.Driver, _ ctx: Context) {
+        let r = ctx.r
+        switch driver {
+        case .simulated:
+            for d in devices where d.attachment != .none {
+                r.error("'\(d.id)' is attached to hardware, but the board's driver is simulated (use driver: hardware)", at: d.location)
+            }
+            if let first = ctx.chips.first { r.error("a simulated board has no GPIO chips (use driver: hardware)", at: first.location) }
+            if let first = ctx.buses.first { r.error("a simulated board has no buses (use driver: hardware)", at: first.location) }
+        case .hardware:
+            for d in devices where d.attachment == .none && !ctx.attempted.contains(d.id) {
+                r.error("'\(d.id)' is not attached to anything: give it one of \(attachmentKeys.dropLast().joined(separator: ", ")) (or bus and unit for meters and inverters)", at: d.location)
+            }
+        }
+    }
+
     // MARK: - Parts
 
     enum Role: Equatable {
         case output(Board.OutputKind), input(Board.InputKind), meter, inverter
+
+        var isOutput: Bool {
+            if case .output = self { return true }
+            return false
+        }
     }
 
     /// What the loader has read so far, for cross-references, and which lines, coils and
@@ -310,64 +363,85 @@ public enum BoardLoader {
             return .none
         }
         guard let key = present.first, let n = m[key] else { return .none }
-        let isOutput: Bool
-        if case .output = role { isOutput = true } else { isOutput = false }
         switch key {
-        case "gpio":
-            guard let g = r.mapping(n, allowed: ["chip", "line", "activeLow", "debounce", "bias"], required: ["chip", "line"]) else { return .none }
-            let chip = g["chip"].flatMap(ctx.chipRef)
-            var line: Board.GPIOLine.Line?
-            if let ln = g["line"], let text = r.string(ln) {
-                if let o = Int(text) {
-                    if (0...1023).contains(o) { line = .offset(o) } else { r.error("'\(ln.path)' is \(o), expected a line offset 0 to 1023", at: ln) }
-                } else { line = .name(text) }
-            }
-            let activeLow = g["activeLow"].flatMap(r.bool) ?? false
-            var debounce = 0
-            if let dn = g["debounce"] {
-                if isOutput { r.error("'\(dn.path)' applies only to inputs", at: dn) }
-                debounce = milliseconds(dn, r, in: 0...10_000) ?? 0
-            }
-            var bias = Board.GPIOLine.Bias.asIs
-            if let bn = g["bias"] {
-                if isOutput { r.error("'\(bn.path)' applies only to inputs", at: bn) }
-                bias = enumValue(bn, Board.GPIOLine.Bias.self, r) ?? .asIs
-            }
-            guard let chip, let line else { return .none }
-            ctx.take("gpio \(chip) \(line)", "GPIO chip '\(chip)' \(line)", at: g["line"]!)
-            return .gpio(Board.GPIOLine(chip: chip, line: line, activeLow: activeLow, debounceMilliseconds: debounce, bias: bias))
-        case "coil", "discreteInput":
-            if key == "discreteInput", isOutput { r.error("'\(n.path)': a discrete input cannot drive an output (use coil)", at: n) }
-            if case .output(let k) = role, k != .relay { r.error("'\(n.path)': a coil can only drive a relay output", at: n) }
-            guard let c = r.mapping(n, allowed: ["bus", "unit", "address", "activeLow"], required: ["bus", "unit", "address"]) else { return .none }
-            let bus = c["bus"].flatMap(ctx.busRef)
-            let unit = c["unit"].flatMap { r.int($0, in: 0...255) }
-            let address = c["address"].flatMap { r.int($0, in: 0...65_535) }
-            let activeLow = c["activeLow"].flatMap(r.bool) ?? false
-            if let an = c["activeLow"], isOutput { r.error("'\(an.path)' applies only to inputs", at: an) }
-            guard let bus, let unit, let address else { return .none }
-            if isOutput { ctx.take("coil \(bus) \(unit) \(address)", "coil \(address) of unit \(unit) on bus '\(bus)'", at: c["address"]!) }
-            return key == "coil" ? .coil(bus: bus, unit: unit, address: address)
-                                 : .discreteInput(bus: bus, unit: unit, address: address, activeLow: activeLow)
-        case "gateway":
-            if !isOutput { r.error("'\(n.path)': a gateway channel is an output", at: n); return .none }
-            if case .output(let k) = role, k != .dimmer { r.error("'\(n.path)': a gateway channel drives a dimmer output (kind: dimmer)", at: n) }
-            guard let g = r.mapping(n, allowed: ["id", "channel"], required: ["id", "channel"]),
-                  let gid = g["id"].flatMap(r.identifier), let channel = g["channel"].flatMap({ r.int($0, in: 0...511) }) else { return .none }
-            guard let gw = ctx.gateways.first(where: { $0.id == gid }) else {
-                r.error("'\(g["id"]!.path)': no gateway '\(gid)' in 'gateways'\(Suggestion.hint(for: gid, in: ctx.gateways.map(\.id)))", at: g["id"]!)
-                return .none
-            }
-            if channel >= gw.channels {
-                r.error("'\(g["channel"]!.path)' is \(channel), but gateway '\(gid)' has channels 0 to \(gw.channels - 1)", at: g["channel"]!)
-                return .none
-            }
-            ctx.take("gateway \(gid) \(channel)", "channel \(channel) of gateway '\(gid)'", at: g["channel"]!)
-            return .gatewayChannel(gateway: gid, channel: channel)
+        case "gpio": return readGPIO(n, ctx, role: role)
+        case "coil", "discreteInput": return readModbusBit(n, key: key, ctx, role: role)
+        case "gateway": return readGatewayChannel(n, ctx, role: role)
         default:
             r.error("'\(n.path)': meters and inverters take 'bus' and 'unit'; outputs and inputs take gpio, coil, discreteInput or gateway", at: n)
             return .none
         }
+    }
+
+    /// `gpio: { chip, line, activeLow, debounce, bias }`: a line of a chip, once.
+    static func readGPIO(_ n: SourceNode, _ ctx: Context, role: Role) -> Board.Attachment {
+        let r = ctx.r
+        guard let g = r.mapping(n, allowed: ["chip", "line", "activeLow", "debounce", "bias"], required: ["chip", "line"]) else { return .none }
+        let chip = g["chip"].flatMap(ctx.chipRef)
+        let line = g["line"].flatMap { lineAddress($0, r) }
+        let activeLow = g["activeLow"].flatMap(r.bool) ?? false
+        var debounce = 0
+        if let dn = g["debounce"] {
+            if role.isOutput { r.error("'\(dn.path)' applies only to inputs", at: dn) }
+            debounce = milliseconds(dn, r, in: 0...10_000) ?? 0
+        }
+        var bias = Board.GPIOLine.Bias.asIs
+        if let bn = g["bias"] {
+            if role.isOutput { r.error("'\(bn.path)' applies only to inputs", at: bn) }
+            bias = enumValue(bn, Board.GPIOLine.Bias.self, r) ?? .asIs
+        }
+        guard let chip, let line, let ln = g["line"] else { return .none }
+        ctx.take("gpio \(chip) \(line)", "GPIO chip '\(chip)' \(line)", at: ln)
+        return .gpio(Board.GPIOLine(chip: chip, line: line, activeLow: activeLow, debounceMilliseconds: debounce, bias: bias))
+    }
+
+    /// A line by offset (0 to 1023) or by name.
+    static func lineAddress(_ n: SourceNode, _ r: SourceReader) -> Board.GPIOLine.Line? {
+        guard let text = r.string(n) else { return nil }
+        guard let o = Int(text) else { return .name(text) }
+        guard (0...1023).contains(o) else {
+            r.error("'\(n.path)' is \(o), expected a line offset 0 to 1023", at: n)
+            return nil
+        }
+        return .offset(o)
+    }
+
+    /// `coil:` or `discreteInput: { bus, unit, address, activeLow }`: a bit of a Modbus I/O
+    /// module; a coil driving an output is used once.
+    static func readModbusBit(_ n: SourceNode, key: String, _ ctx: Context, role: Role) -> Board.Attachment {
+        let r = ctx.r
+        if key == "discreteInput", role.isOutput { r.error("'\(n.path)': a discrete input cannot drive an output (use coil)", at: n) }
+        if case .output(let k) = role, k != .relay { r.error("'\(n.path)': a coil can only drive a relay output", at: n) }
+        guard let c = r.mapping(n, allowed: ["bus", "unit", "address", "activeLow"], required: ["bus", "unit", "address"]) else { return .none }
+        let bus = c["bus"].flatMap(ctx.busRef)
+        let unit = c["unit"].flatMap { r.int($0, in: 0...255) }
+        let address = c["address"].flatMap { r.int($0, in: 0...65_535) }
+        let activeLow = c["activeLow"].flatMap(r.bool) ?? false
+        if let an = c["activeLow"], role.isOutput { r.error("'\(an.path)' applies only to inputs", at: an) }
+        guard let bus, let unit, let address, let an = c["address"] else { return .none }
+        if role.isOutput { ctx.take("coil \(bus) \(unit) \(address)", "coil \(address) of unit \(unit) on bus '\(bus)'", at: an) }
+        return key == "coil" ? .coil(bus: bus, unit: unit, address: address)
+                             : .discreteInput(bus: bus, unit: unit, address: address, activeLow: activeLow)
+    }
+
+    /// `gateway: { id, channel }`: a channel of a gateway the file defines, driving a dimmer, once.
+    static func readGatewayChannel(_ n: SourceNode, _ ctx: Context, role: Role) -> Board.Attachment {
+        let r = ctx.r
+        if !role.isOutput { r.error("'\(n.path)': a gateway channel is an output", at: n); return .none }
+        if case .output(let k) = role, k != .dimmer { r.error("'\(n.path)': a gateway channel drives a dimmer output (kind: dimmer)", at: n) }
+        guard let g = r.mapping(n, allowed: ["id", "channel"], required: ["id", "channel"]),
+              let idn = g["id"], let gid = r.identifier(idn),
+              let cn = g["channel"], let channel = r.int(cn, in: 0...511) else { return .none }
+        guard let gw = ctx.gateways.first(where: { $0.id == gid }) else {
+            r.error("'\(idn.path)': no gateway '\(gid)' in 'gateways'\(Suggestion.hint(for: gid, in: ctx.gateways.map(\.id)))", at: idn)
+            return .none
+        }
+        if channel >= gw.channels {
+            r.error("'\(cn.path)' is \(channel), but gateway '\(gid)' has channels 0 to \(gw.channels - 1)", at: cn)
+            return .none
+        }
+        ctx.take("gateway \(gid) \(channel)", "channel \(channel) of gateway '\(gid)'", at: cn)
+        return .gatewayChannel(gateway: gid, channel: channel)
     }
 
     /// A duration in milliseconds: `500ms`, `1s`, `1.5s`, `2m`, or a bare number of ms.

@@ -29,12 +29,16 @@ public enum CabinetLoader {
         return load(text: text, file: path, profileOverride: profileOverride)
     }
 
+    static let topLevelKeys = ["cabinet", "name", "site", "board", "profile", "luminaires", "circuits",
+                               "pv", "tariff", "investment", "emissionFactor", "simulation", "ledger", "sources"]
+
+    /// Reads the cabinet file in the order its findings are reported (the board's and the
+    /// profile's own findings follow the cabinet file's), then checks the profile against
+    /// the cabinet.
     public static func load(text: String, file: String, profileOverride: String? = nil) -> Loaded<CabinetConfiguration> {
         let r = SourceReader(file: file)
         guard let root = r.parse(text), r.expect(.cabinet, root),
-              let m = r.mapping(root, allowed: ["cabinet", "name", "site", "board", "profile", "luminaires", "circuits",
-                                                "pv", "tariff", "investment", "emissionFactor", "simulation", "ledger", "sources"],
-                                required: ["cabinet", "site", "board", "luminaires", "circuits"]) else {
+              let m = r.mapping(root, allowed: topLevelKeys, required: ["cabinet", "site", "board", "luminaires", "circuits"]) else {
             return Loaded(value: nil, diagnostics: r.diagnostics)
         }
         let id = m["cabinet"].flatMap(r.identifier)
@@ -44,40 +48,102 @@ public enum CabinetLoader {
 
         // Board and profile files, relative to the cabinet file.
         var extra = Diagnostics()
-        var board: Board?, boardPath = ""
-        if let n = m["board"], let p = r.string(n) {
-            boardPath = resolve(p, base: base)
-            if FileManager.default.fileExists(atPath: boardPath) {
-                let loaded = BoardLoader.load(path: boardPath)
-                extra.append(contentsOf: loaded.diagnostics)
-                board = loaded.value
-                if board == nil { r.error("board '\(p)' is not valid (see the errors above)", at: n) }
-            } else {
-                r.error("board file '\(p)' not found (looked at \(boardPath))", at: n)
+        let boardFile = m["board"].flatMap { readReferenced($0, what: "board", base: base, r, &extra, BoardLoader.load(path:)) }
+        let profileFile = readProfile(m, root: root, override: profileOverride, base: base, r, &extra)
+
+        let types = readLuminaireTypes(m["luminaires"], r)
+        let parts = Parts(circuits: readCircuits(m["circuits"], types: types, board: boardFile?.value, r),
+                          pvArrays: readPVArrays(m["pv"], board: boardFile?.value, r),
+                          tariff: m["tariff"].flatMap { readTariff($0, r) },
+                          investment: m["investment"].flatMap { readInvestment($0, r) },
+                          emissionFactor: m["emissionFactor"].flatMap { readEmissionFactor($0, r) } ?? .franceADEME,
+                          simulation: m["simulation"].map { readSimulation($0, r) } ?? .default,
+                          intervalSeconds: m["ledger"].flatMap { readInterval($0, r) } ?? 900)
+
+        var d = r.diagnostics
+        d.append(contentsOf: extra)
+        guard let site, let board = boardFile?.value, let profile = profileFile?.value, !d.hasErrors else {
+            return Loaded(value: nil, diagnostics: d)
+        }
+        var config = CabinetConfiguration(installation: Installation(site: site, circuits: parts.circuits.specs), board: board,
+                                          profile: profile, outputs: parts.circuits.outputs, pvArrays: parts.pvArrays,
+                                          tariff: parts.tariff, simulation: parts.simulation, intervalSeconds: parts.intervalSeconds,
+                                          cabinetPath: file, boardPath: boardFile?.path ?? "", profilePath: profileFile?.path ?? "")
+        config.areas = parts.circuits.areas
+        config.investment = parts.investment
+        config.emissionFactor = parts.emissionFactor
+        crossCheck(config, into: &d)
+        return Loaded(value: config, diagnostics: d)
+    }
+
+    /// What the cabinet file itself says, once read (arguments are evaluated in order, so
+    /// findings keep the file's order).
+    struct Parts {
+        var circuits: Circuits
+        var pvArrays: [PVArraySpec]
+        var tariff: Tariff?
+        var investment: Investment?
+        var emissionFactor: EmissionFactor
+        var simulation: SimulationSettings
+        var intervalSeconds: Int
+    }
+
+    /// The profile against this cabinet: the engine's compilation findings, and presence
+    /// sensors that are not presence inputs of the board (warnings).
+    static func crossCheck(_ config: CabinetConfiguration, into d: inout Diagnostics) {
+        let compiled = DimmingEngine.compile(profile: config.profile, installation: config.installation)
+        d.append(contentsOf: compiled.diagnostics)
+        for rule in config.profile.presence {
+            for s in rule.sensors where config.board.input(s.id)?.kind != .presence {
+                d.warning("profile sensor '\(s.id)' is not a presence input of board '\(config.board.id)': it will never detect anything", at: s.location)
             }
         }
-        var profile: Profile?, profilePath = ""
-        if let override = profileOverride {
-            profilePath = override
+    }
+
+    // MARK: - The files it names
+
+    /// A board or profile file the cabinet file names, and where it was looked for.
+    struct Referenced<Value> {
+        var value: Value?
+        var path: String
+    }
+
+    /// Loads the file named by `n` (relative to the cabinet file), its findings going to
+    /// `extra`; reports at `n` a file that is missing or not valid.
+    static func readReferenced<Value>(_ n: SourceNode, what: String, base: String, _ r: SourceReader, _ extra: inout Diagnostics,
+                                      _ load: (String) -> Loaded<Value>) -> Referenced<Value>? {
+        guard let p = r.string(n) else { return nil }
+        let path = resolve(p, base: base)
+        guard FileManager.default.fileExists(atPath: path) else {
+            r.error("\(what) file '\(p)' not found (looked at \(path))", at: n)
+            return Referenced(value: nil, path: path)
+        }
+        let loaded = load(path)
+        extra.append(contentsOf: loaded.diagnostics)
+        if loaded.value == nil { r.error("\(what) '\(p)' is not valid (see the errors above)", at: n) }
+        return Referenced(value: loaded.value, path: path)
+    }
+
+    /// The profile given on the command line, else the one the file names; there must be one.
+    static func readProfile(_ m: SourceMapping, root: SourceNode, override: String?, base: String, _ r: SourceReader,
+                            _ extra: inout Diagnostics) -> Referenced<Profile>? {
+        if let override {
             let loaded = ProfileLoader.load(path: override)
             extra.append(contentsOf: loaded.diagnostics)
-            profile = loaded.value
-        } else if let n = m["profile"], let p = r.string(n) {
-            profilePath = resolve(p, base: base)
-            if FileManager.default.fileExists(atPath: profilePath) {
-                let loaded = ProfileLoader.load(path: profilePath)
-                extra.append(contentsOf: loaded.diagnostics)
-                profile = loaded.value
-                if profile == nil { r.error("profile '\(p)' is not valid (see the errors above)", at: n) }
-            } else {
-                r.error("profile file '\(p)' not found (looked at \(profilePath))", at: n)
-            }
-        } else if m["profile"] == nil {
-            r.error("no profile: name one with 'profile:' in the cabinet file or give --profile", at: root)
+            return Referenced(value: loaded.value, path: override)
         }
+        guard let n = m["profile"] else {
+            r.error("no profile: name one with 'profile:' in the cabinet file or give --profile", at: root)
+            return nil
+        }
+        return readReferenced(n, what: "profile", base: base, r, &extra, ProfileLoader.load(path:))
+    }
 
+    // MARK: - Luminaires and circuits
+
+    static func readLuminaireTypes(_ node: SourceNode?, _ r: SourceReader) -> [String: LuminaireType] {
         var types: [String: LuminaireType] = [:]
-        for n in m["luminaires"].flatMap({ r.sequence($0) }) ?? [] {
+        for n in node.flatMap({ r.sequence($0) }) ?? [] {
             guard let lm = r.mapping(n, allowed: ["id", "description", "ratedWatts", "standbyWatts", "minimumLevel", "legacyWatts", "curve"],
                                      required: ["id", "ratedWatts", "legacyWatts"]),
                   let tid = lm["id"].flatMap(r.identifier) else { continue }
@@ -93,11 +159,21 @@ public enum CabinetLoader {
                                            legacy: Watts(legacy))
             }
         }
+        return types
+    }
 
-        var circuits: [CircuitSpec] = []
+    /// The circuits, each output they are driven by and the areas they light.
+    struct Circuits {
+        var specs: [CircuitSpec] = []
+        /// Circuit id → board output id.
         var outputs: [String: String] = [:]
+        /// Circuit id → lit area in m².
         var areas: [String: Double] = [:]
-        for n in m["circuits"].flatMap({ r.sequence($0) }) ?? [] {
+    }
+
+    static func readCircuits(_ node: SourceNode?, types: [String: LuminaireType], board: Board?, _ r: SourceReader) -> Circuits {
+        var table = Circuits()
+        for n in node.flatMap({ r.sequence($0) }) ?? [] {
             guard let cm = r.mapping(n, allowed: ["id", "name", "output", "luminaire", "count", "area"],
                                      required: ["id", "output", "luminaire", "count"]),
                   let cid = cm["id"].flatMap(r.identifier) else { continue }
@@ -109,26 +185,40 @@ public enum CabinetLoader {
             }
             var safe = SafeState.astronomical
             if let on = cm["output"], let o = r.identifier(on) {
-                if let board {
-                    if let output = board.output(o) { safe = output.safeState } else {
-                        r.error("board '\(board.id)' has no output '\(o)'\(Suggestion.hint(for: o, in: board.outputs.map(\.id)))", at: on)
-                    }
-                }
-                if let other = outputs.first(where: { $0.value == o }) {
-                    r.error("output '\(o)' already drives circuit '\(other.key)'", at: on)
-                }
-                outputs[cid] = o
+                safe = readCircuitOutput(o, at: on, circuit: cid, board: board, table: &table, r)
             }
-            if circuits.contains(where: { $0.id == cid }) { r.error("duplicate circuit id '\(cid)'", at: n) }
-            if let a = cm["area"].flatMap({ r.double($0, in: 1...10_000_000, unit: "m²") }) { areas[cid] = a }
+            if table.specs.contains(where: { $0.id == cid }) { r.error("duplicate circuit id '\(cid)'", at: n) }
+            if let a = cm["area"].flatMap({ r.double($0, in: 1...10_000_000, unit: "m²") }) { table.areas[cid] = a }
             if let count, let type {
-                circuits.append(CircuitSpec(id: cid, name: cm["name"].flatMap(r.string) ?? cid, luminaireCount: count,
-                                            model: type.model, legacyPower: type.legacy, safeState: safe))
+                table.specs.append(CircuitSpec(id: cid, name: cm["name"].flatMap(r.string) ?? cid, luminaireCount: count,
+                                               model: type.model, legacyPower: type.legacy, safeState: safe))
             }
         }
+        return table
+    }
 
+    /// Records that output `o` drives circuit `cid` (the board must have it, and it drives no
+    /// other circuit); returns the output's safe state, which the circuit takes.
+    static func readCircuitOutput(_ o: String, at on: SourceNode, circuit cid: String, board: Board?, table: inout Circuits,
+                                  _ r: SourceReader) -> SafeState {
+        var safe = SafeState.astronomical
+        if let board {
+            if let output = board.output(o) { safe = output.safeState } else {
+                r.error("board '\(board.id)' has no output '\(o)'\(Suggestion.hint(for: o, in: board.outputs.map(\.id)))", at: on)
+            }
+        }
+        if let other = table.outputs.first(where: { $0.value == o }) {
+            r.error("output '\(o)' already drives circuit '\(other.key)'", at: on)
+        }
+        table.outputs[cid] = o
+        return safe
+    }
+
+    // MARK: - PV, money, emissions, simulation, ledger
+
+    static func readPVArrays(_ node: SourceNode?, board: Board?, _ r: SourceReader) -> [PVArraySpec] {
         var arrays: [PVArraySpec] = []
-        for n in m["pv"].flatMap({ r.sequence($0) }) ?? [] {
+        for n in node.flatMap({ r.sequence($0) }) ?? [] {
             guard let pm = r.mapping(n, allowed: ["id", "inverter", "peakKW", "tilt", "azimuth", "performanceRatio"],
                                      required: ["id", "inverter", "peakKW"]),
                   let pid = pm["id"].flatMap(r.identifier), let inv = pm["inverter"].flatMap(r.identifier),
@@ -144,81 +234,77 @@ public enum CabinetLoader {
                                       azimuthDegrees: pm["azimuth"].flatMap { r.double($0, in: 0...359.99, unit: "°") } ?? 180,
                                       performanceRatio: pm["performanceRatio"].flatMap { r.double($0, in: 0.1...1) } ?? 0.8))
         }
-        var tariff: Tariff?
-        if let n = m["tariff"], let tm = r.mapping(n, allowed: ["currency", "pricePerKWh"], required: ["currency", "pricePerKWh"]) {
-            if let cn = tm["currency"], let c = r.string(cn), let pn = tm["pricePerKWh"], let text = pn.scalarText {
-                if !LedgerStore.isCurrencyCode(c) {
-                    r.error("'\(cn.path)' must be an ISO 4217 currency code such as EUR, found '\(c)'", at: cn)
-                } else if let price = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), price >= 0, price < 100 {
-                    tariff = Tariff(currency: c, pricePerKilowattHour: price)
-                } else { r.error("'\(pn.path)' must be a price per kWh such as 0.18, found '\(text)'", at: pn) }
-            }
-        }
-        var investment: Investment?
-        if let n = m["investment"], let im = r.mapping(n, allowed: ["capex", "discountRate", "years", "annualMaintenanceSavings", "priceEscalation"],
-                                                       required: ["capex", "discountRate", "years"]) {
-            func money(_ key: String) -> Decimal? {
-                guard let node = im[key] else { return nil }
-                guard let text = node.scalarText, let v = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), v >= 0 else {
-                    r.error("'\(node.path)' must be an amount such as 95000 or 1200.50", at: node)
-                    return nil
-                }
-                return v
-            }
-            let capex = money("capex"), maintenance = money("annualMaintenanceSavings") ?? 0
-            let rate = im["discountRate"].flatMap { r.double($0, in: 0...0.5) }
-            let years = im["years"].flatMap { r.int($0, in: 1...60) }
-            let escalation = im["priceEscalation"].flatMap { r.double($0, in: -0.5...0.5) } ?? 0
-            if let capex, let rate, let years {
-                investment = Investment(capex: capex, discountRate: rate, years: years, annualMaintenanceSavings: maintenance,
-                                        priceEscalation: escalation)
-            }
-        }
-        var emissionFactor = EmissionFactor.franceADEME
-        if let n = m["emissionFactor"] {
-            if let id = n.scalarText {
-                if let preset = EmissionFactor.preset(id) { emissionFactor = preset } else {
-                    r.error("'\(n.path)' must be \(EmissionFactor.presets.map(\.id).joined(separator: ", ")) or a mapping with name, kgPerKWh and source; found '\(id)'", at: n)
-                }
-            } else if let fm = r.mapping(n, allowed: ["name", "kgPerKWh", "source"], required: ["name", "kgPerKWh", "source"]),
-                      let name = fm["name"].flatMap(r.string), let kg = fm["kgPerKWh"].flatMap({ r.double($0, in: 0...5, unit: "kg/kWh") }),
-                      let source = fm["source"].flatMap(r.string),
-                      let factor = try? EmissionFactor(id: "custom", name: name, kgCO2ePerKWh: kg, source: source, year: nil) {
-                emissionFactor = factor
-            }
-        }
-        var sim = SimulationSettings.default
-        if let n = m["simulation"], let sm = r.mapping(n, allowed: ["presencePeakPerHour", "photocellAltitude", "seed"]) {
-            if let v = sm["presencePeakPerHour"].flatMap({ r.double($0, in: 0...3600) }) { sim.presencePeakPerHour = v }
-            if let v = sm["photocellAltitude"].flatMap({ r.double($0, in: -12...5, unit: "°") }) { sim.photocellAltitude = v }
-            if let v = sm["seed"].flatMap({ r.int($0, in: 0...Int.max) }) { sim.seed = UInt64(v) }
-        }
-        var interval = 900
-        if let n = m["ledger"], let lm = r.mapping(n, allowed: ["interval"]) {
-            if let v = lm["interval"].flatMap({ r.duration($0, in: 60...86_400) }) {
-                if 86_400 % v != 0 { r.error("ledger interval must divide a day evenly (e.g. 5m, 15m, 1h)", at: lm["interval"]!) } else { interval = v }
-            }
-        }
+        return arrays
+    }
 
-        var d = r.diagnostics
-        d.append(contentsOf: extra)
-        guard let site, let board, let profile, !d.hasErrors else { return Loaded(value: nil, diagnostics: d) }
-        let installation = Installation(site: site, circuits: circuits)
-        // Cross-check the profile against this cabinet.
-        let compiled = DimmingEngine.compile(profile: profile, installation: installation)
-        d.append(contentsOf: compiled.diagnostics)
-        for rule in profile.presence {
-            for s in rule.sensors where board.input(s.id)?.kind != .presence {
-                d.warning("profile sensor '\(s.id)' is not a presence input of board '\(board.id)': it will never detect anything", at: s.location)
-            }
+    static func readTariff(_ n: SourceNode, _ r: SourceReader) -> Tariff? {
+        guard let tm = r.mapping(n, allowed: ["currency", "pricePerKWh"], required: ["currency", "pricePerKWh"]),
+              let cn = tm["currency"], let c = r.string(cn), let pn = tm["pricePerKWh"], let text = pn.scalarText else { return nil }
+        guard LedgerStore.isCurrencyCode(c) else {
+            r.error("'\(cn.path)' must be an ISO 4217 currency code such as EUR, found '\(c)'", at: cn)
+            return nil
         }
-        var config = CabinetConfiguration(installation: installation, board: board, profile: profile, outputs: outputs,
-                                          pvArrays: arrays, tariff: tariff, simulation: sim, intervalSeconds: interval,
-                                          cabinetPath: file, boardPath: boardPath, profilePath: profilePath)
-        config.areas = areas
-        config.investment = investment
-        config.emissionFactor = emissionFactor
-        return Loaded(value: config, diagnostics: d)
+        guard let price = decimal(text), price >= 0, price < 100 else {
+            r.error("'\(pn.path)' must be a price per kWh such as 0.18, found '\(text)'", at: pn)
+            return nil
+        }
+        return Tariff(currency: c, pricePerKilowattHour: price)
+    }
+
+    static func decimal(_ text: String) -> Decimal? { Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) }
+
+    static func readInvestment(_ n: SourceNode, _ r: SourceReader) -> Investment? {
+        guard let im = r.mapping(n, allowed: ["capex", "discountRate", "years", "annualMaintenanceSavings", "priceEscalation"],
+                                 required: ["capex", "discountRate", "years"]) else { return nil }
+        func money(_ key: String) -> Decimal? {
+            guard let node = im[key] else { return nil }
+            guard let text = node.scalarText, let v = decimal(text), v >= 0 else {
+                r.error("'\(node.path)' must be an amount such as 95000 or 1200.50", at: node)
+                return nil
+            }
+            return v
+        }
+        let capex = money("capex"), maintenance = money("annualMaintenanceSavings") ?? 0
+        let rate = im["discountRate"].flatMap { r.double($0, in: 0...0.5) }
+        let years = im["years"].flatMap { r.int($0, in: 1...60) }
+        let escalation = im["priceEscalation"].flatMap { r.double($0, in: -0.5...0.5) } ?? 0
+        guard let capex, let rate, let years else { return nil }
+        return Investment(capex: capex, discountRate: rate, years: years, annualMaintenanceSavings: maintenance,
+                          priceEscalation: escalation)
+    }
+
+    /// A preset's id, or a mapping with name, kgPerKWh and source; nil after a finding.
+    static func readEmissionFactor(_ n: SourceNode, _ r: SourceReader) -> EmissionFactor? {
+        if let id = n.scalarText {
+            guard let preset = EmissionFactor.preset(id) else {
+                r.error("'\(n.path)' must be \(EmissionFactor.presets.map(\.id).joined(separator: ", ")) or a mapping with name, kgPerKWh and source; found '\(id)'", at: n)
+                return nil
+            }
+            return preset
+        }
+        guard let fm = r.mapping(n, allowed: ["name", "kgPerKWh", "source"], required: ["name", "kgPerKWh", "source"]),
+              let name = fm["name"].flatMap(r.string), let kg = fm["kgPerKWh"].flatMap({ r.double($0, in: 0...5, unit: "kg/kWh") }),
+              let source = fm["source"].flatMap(r.string) else { return nil }
+        return try? EmissionFactor(id: "custom", name: name, kgCO2ePerKWh: kg, source: source, year: nil)
+    }
+
+    static func readSimulation(_ n: SourceNode, _ r: SourceReader) -> SimulationSettings {
+        var sim = SimulationSettings.default
+        guard let sm = r.mapping(n, allowed: ["presencePeakPerHour", "photocellAltitude", "seed"]) else { return sim }
+        if let v = sm["presencePeakPerHour"].flatMap({ r.double($0, in: 0...3600) }) { sim.presencePeakPerHour = v }
+        if let v = sm["photocellAltitude"].flatMap({ r.double($0, in: -12...5, unit: "°") }) { sim.photocellAltitude = v }
+        if let v = sm["seed"].flatMap({ r.int($0, in: 0...Int.max) }) { sim.seed = UInt64(v) }
+        return sim
+    }
+
+    /// The ledger's interval in seconds, a divisor of a day; nil when not given or refused.
+    static func readInterval(_ n: SourceNode, _ r: SourceReader) -> Int? {
+        guard let lm = r.mapping(n, allowed: ["interval"]), let vn = lm["interval"], let v = r.duration(vn, in: 60...86_400) else { return nil }
+        guard 86_400 % v == 0 else {
+            r.error("ledger interval must divide a day evenly (e.g. 5m, 15m, 1h)", at: vn)
+            return nil
+        }
+        return v
     }
 
     /// `path` relative to the directory `base`, with `.` and `..` folded lexically, so that

@@ -28,173 +28,186 @@ public enum BoardProbe {
         public var ok: Bool { error == nil }
     }
 
-    /// Probes every device of `board`, in file order.
+    /// Probes every device of `board`: chips, buses, outputs, gateways, inputs, meters,
+    /// inverters, each in file order.
     public static func run(_ board: Board, lineOptions: ((Board.Bus) -> ModbusLine.Options)? = nil) async -> [Entry] {
-        var entries: [Entry] = []
-        var chips: [String: GPIOChip] = [:]
-        var lines: [String: ModbusLine] = [:]
-        for c in board.chips {
-            do {
-                let chip = try GPIOChip(c.chip, device: c.id)
-                chips[c.id] = chip
-                entries.append(Entry(id: c.id, role: .chip, location: "\(chip.name) [\(chip.label)]",
-                                     reading: "\(chip.lineCount) lines", values: ["name": chip.name, "label": chip.label, "lines": "\(chip.lineCount)"]))
-            } catch {
-                entries.append(Entry(id: c.id, role: .chip, location: "GPIO chip \"\(c.chip)\"", values: [:], error: error))
-            }
-        }
-        for b in board.buses {
-            var options = lineOptions?(b) ?? HardwareSet.options(b)
+        let wiring = await BoardWiring.walk(board, lineOptions: { bus in
+            var options = lineOptions?(bus) ?? HardwareSet.options(bus)
             options.faultRetry = .zero          // a probe tries every device once, even after its neighbour failed
             options.faultRetryMax = .zero
-            let endpoint = HardwareSet.endpoint(b)
-            lines[b.id] = ModbusLine(endpoint: endpoint, options: options)
-            entries.append(Entry(id: b.id, role: .bus, location: endpoint.description, reading: nil, values: [:]))
+            return options
+        })
+        var entries = wiring.chips.map { chipEntry($0.chip, $0.opened) }
+        entries += wiring.buses.map { Entry(id: $0.bus.id, role: .bus, location: $0.line.endpoint.description, reading: nil, values: [:]) }
+        for o in wiring.outputs { if let e = await outputEntry(o) { entries.append(e) } }
+        for g in wiring.gateways {
+            if let status = g.board.statusRegister { entries.append(await gatewayEntry(g, statusRegister: status)) }
         }
-
-        func gpioPlace(_ id: String, _ g: Board.GPIOLine, role: Entry.Role) async -> (GPIOChip, Int, String)? {
-            guard let chip = chips[g.chip] else {
-                let spec = board.chip(g.chip)?.chip ?? g.chip
-                entries.append(Entry(id: id, role: role, location: "GPIO chip \"\(spec)\" \(g.line)", values: [:],
-                                     error: HALError(.notFound, device: id, location: "GPIO chip \"\(spec)\" \(g.line)",
-                                                     message: "not probed: chip '\(g.chip)' could not be opened")))
-                return nil
-            }
-            do {
-                let offset = try await chip.offset(of: g.line, device: id)
-                let info = await chip.info(offset: offset)
-                let named = info.map { $0.name.isEmpty ? "" : " \"\($0.name)\"" } ?? ""
-                return (chip, offset, "\(chip.name) [\(chip.label)] line \(offset)\(named)")
-            } catch {
-                entries.append(Entry(id: id, role: role, location: "\(chip.name) [\(chip.label)] \(g.line)", values: [:], error: error))
-                return nil
-            }
-        }
-        func modbusPlace(_ bus: String, _ unit: Int) -> String { "\(lines[bus]?.endpoint.shortName ?? bus) unit \(unit)" }
-
-        for o in board.outputs {
-            switch o.attachment {
-            case .gpio(let g):
-                guard let (chip, offset, place) = await gpioPlace(o.id, g, role: .output) else { continue }
-                let info = await chip.info(offset: offset)
-                if let info, info.used {
-                    let holder = info.consumer.isEmpty ? "an unnamed consumer" : "\"\(info.consumer)\""
-                    entries.append(Entry(id: o.id, role: .output, location: place, reading: nil, values: ["consumer": info.consumer],
-                                         error: HALError(.busy(consumer: info.consumer.isEmpty ? nil : info.consumer), device: o.id,
-                                                         location: place, message: "the line is held by \(holder)")))
-                } else {
-                    entries.append(Entry(id: o.id, role: .output, location: place, reading: "free (not driven by the probe)", values: ["used": "false"]))
-                }
-            case .coil(let bus, let unit, let address):
-                guard let line = lines[bus] else { continue }
-                let place = "\(modbusPlace(bus, unit)) coil \(address)"
-                do {
-                    let on = try await line.readBits(unit: UInt8(unit), address: address, count: 1)[0]
-                    entries.append(Entry(id: o.id, role: .output, location: place, reading: on ? "on" : "off", values: ["on": "\(on)"]))
-                } catch {
-                    entries.append(Entry(id: o.id, role: .output, location: place, values: [:], error: error.halError(device: o.id)))
-                }
-            case .gatewayChannel(let gid, let channel):
-                guard let g = board.gateway(gid), let line = lines[g.bus] else { continue }
-                let map = HardwareSet.map(g)
-                let place = "\(modbusPlace(g.bus, g.unit)) register \(map.levelRegister(channel))"
-                do {
-                    let raw = try await line.readRegisters(unit: UInt8(g.unit), address: map.levelRegister(channel), count: 1)[0]
-                    let level = map.decode(raw)
-                    entries.append(Entry(id: o.id, role: .output, location: place, reading: "level \(level) % (register \(raw))",
-                                         values: ["level": "\(level.percent)", "raw": "\(raw)"]))
-                } catch {
-                    entries.append(Entry(id: o.id, role: .output, location: place, values: [:], error: error.halError(device: o.id)))
-                }
-            case .none, .discreteInput, .modbus:
-                entries.append(Entry(id: o.id, role: .output, location: "simulated", reading: "simulated", values: [:]))
-            }
-        }
-        for g in board.gateways {
-            guard let line = lines[g.bus], g.statusRegister != nil else { continue }
-            let gw = ModbusDimmingGateway(name: g.id, line: line, unit: UInt8(g.unit), map: HardwareSet.map(g))
-            let place = "\(modbusPlace(g.bus, g.unit)) register \(g.statusRegister!)"
-            do {
-                let status = try await gw.readStatus() ?? []
-                let bad = status.enumerated().filter { $0.element != 0 }
-                let text = bad.isEmpty ? "\(g.channels) channel(s) healthy" : bad.map { "channel \($0.offset) status \($0.element)" }.joined(separator: ", ")
-                entries.append(Entry(id: g.id, role: .gateway, location: place, reading: text,
-                                     values: ["status": status.map(String.init).joined(separator: ",")]))
-            } catch {
-                entries.append(Entry(id: g.id, role: .gateway, location: place, values: [:], error: error))
-            }
-        }
-        for i in board.inputs {
-            switch i.attachment {
-            case .gpio(let g):
-                guard let (chip, offset, place) = await gpioPlace(i.id, g, role: .input) else { continue }
-                do {
-                    let input = try await GPIODigitalInput(name: i.id, chip: chip, offset: offset, activeLow: g.activeLow, bias: g.bias)
-                    let v = try await input.read()
-                    entries.append(Entry(id: i.id, role: .input, location: place, reading: words(i.kind, v), values: ["active": "\(v)"]))
-                } catch {
-                    entries.append(Entry(id: i.id, role: .input, location: place, values: [:], error: error))
-                }
-            case .discreteInput(let bus, let unit, let address, _), .coil(let bus, let unit, let address):
-                var discrete = false, activeLow = false
-                if case .discreteInput(_, _, _, let low) = i.attachment { discrete = true; activeLow = low }
-                guard let line = lines[bus] else { continue }
-                let place = "\(modbusPlace(bus, unit)) \(discrete ? "input" : "coil") \(address)"
-                do {
-                    let v = try await ModbusBitInput(name: i.id, line: line, unit: UInt8(unit), address: address, discrete: discrete,
-                                                     activeLow: activeLow).read()
-                    entries.append(Entry(id: i.id, role: .input, location: place, reading: words(i.kind, v), values: ["active": "\(v)"]))
-                } catch {
-                    entries.append(Entry(id: i.id, role: .input, location: place, values: [:], error: error))
-                }
-            default:
-                entries.append(Entry(id: i.id, role: .input, location: "simulated", reading: "simulated", values: [:]))
-            }
-        }
-        for (devices, role) in [(board.meters, Entry.Role.meter), (board.inverters, .inverter)] {
-            for d in devices {
-                guard case .modbus(let bus, let unit) = d.attachment, let line = lines[bus] else {
-                    entries.append(Entry(id: d.id, role: role, location: "simulated", reading: "simulated", values: [:]))
-                    continue
-                }
-                let place = modbusPlace(bus, unit)
-                do {
-                    switch d.model {
-                    case .sdm120, .sdm630:
-                        let r = try await EastronMeter(name: d.id, line: line, unit: UInt8(unit), model: HardwareSet.eastron(d.model)!).read()
-                        entries.append(Entry(id: d.id, role: role, location: "\(place) (\(d.model.rawValue))", reading: describe(r), values: values(r)))
-                    case .sunspec:
-                        let dev = HardwareSet.sunspec(d, line: line, unit: unit)
-                        let found = try await dev.discover()
-                        let chain = found.models.map { String($0.id) }.joined(separator: ", ")
-                        let who = found.common.map { "\($0.manufacturer) \($0.model) SN \($0.serialNumber)" } ?? "no common model"
-                        var text = "SunSpec at \(found.base): models \(chain); \(who)"
-                        var v: [String: String] = ["base": "\(found.base)", "models": chain]
-                        if role == .inverter {
-                            let r = try await dev.readInverter()
-                            text += "; " + [r.power.map { "\(format($0.value, 1)) W" }, r.energy.map { "\(format($0.kilowattHours, 3)) kWh produced" }]
-                                .compactMap { $0 }.joined(separator: ", ")
-                            v["power_w"] = r.power.map { format($0.value, 1) }
-                            v["energy_wh"] = r.energy.map { format($0.wattHours, 1) }
-                        } else {
-                            let r = try await dev.readMeter()
-                            text += "; " + [r.power.map { "\(format($0.value, 1)) W" }, r.importEnergy.map { "\(format($0.kilowattHours, 3)) kWh imported" }]
-                                .compactMap { $0 }.joined(separator: ", ")
-                            v["power_w"] = r.power.map { format($0.value, 1) }
-                            v["import_wh"] = r.importEnergy.map { format($0.wattHours, 1) }
-                        }
-                        entries.append(Entry(id: d.id, role: role, location: "\(place) (sunspec)", reading: text, values: v))
-                    case .simulated:
-                        break
-                    }
-                } catch {
-                    entries.append(Entry(id: d.id, role: role, location: "\(place) (\(d.model.rawValue))", values: [:], error: error))
-                }
-            }
-        }
-        for chip in chips.values { await chip.shutdown() }
-        for line in lines.values { await line.close() }
+        for i in wiring.inputs { if let e = await inputEntry(i) { entries.append(e) } }
+        for d in wiring.meters { if let e = await deviceEntry(d, role: .meter) { entries.append(e) } }
+        for d in wiring.inverters { if let e = await deviceEntry(d, role: .inverter) { entries.append(e) } }
+        await wiring.shutdown()
         return entries
+    }
+
+    static func chipEntry(_ c: Board.Chip, _ opened: Result<GPIOChip, HALError>) -> Entry {
+        switch opened {
+        case .success(let chip):
+            return Entry(id: c.id, role: .chip, location: "\(chip.name) [\(chip.label)]", reading: "\(chip.lineCount) lines",
+                         values: ["name": chip.name, "label": chip.label, "lines": "\(chip.lineCount)"])
+        case .failure(let error):
+            return Entry(id: c.id, role: .chip, location: "GPIO chip \"\(c.chip)\"", values: [:], error: error)
+        }
+    }
+
+    static func simulatedEntry(_ id: String, _ role: Entry.Role) -> Entry {
+        Entry(id: id, role: role, location: "simulated", reading: "simulated", values: [:])
+    }
+
+    /// The failure of a device the walk could not place; nil when there is nothing to say
+    /// (a bus or gateway the board does not define).
+    static func unresolvedEntry(_ id: String, _ role: Entry.Role, _ why: BoardWiring.Unresolved) -> Entry? {
+        switch why {
+        case .chipNotOpened(let spec, let g):
+            let place = "GPIO chip \"\(spec)\" \(g.line)"
+            return Entry(id: id, role: role, location: place, values: [:],
+                         error: HALError(.notFound, device: id, location: place, message: "not probed: chip '\(g.chip)' could not be opened"))
+        case .noLine(let error, let chip, let g):
+            return Entry(id: id, role: role, location: "\(chip.name) [\(chip.label)] \(g.line)", values: [:], error: error)
+        case .undefined:
+            return nil
+        }
+    }
+
+    /// `gpiochip0 [label] line 4 "name"`, and what the kernel says about the line.
+    static func gpioPlace(_ chip: GPIOChip, _ offset: Int) async -> (place: String, info: (name: String, used: Bool, consumer: String)?) {
+        let info = await chip.info(offset: offset)
+        let named = info.map { $0.name.isEmpty ? "" : " \"\($0.name)\"" } ?? ""
+        return ("\(chip.name) [\(chip.label)] line \(offset)\(named)", info)
+    }
+
+    static func modbusPlace(_ line: ModbusLine, _ unit: Int) -> String { "\(line.endpoint.shortName) unit \(unit)" }
+
+    /// A GPIO output is looked up, never requested; a coil or a gateway level is read back.
+    static func outputEntry(_ resolved: BoardWiring.Resolved<Board.Output>) async -> Entry? {
+        let id = resolved.device.id
+        switch resolved.place {
+        case .failure(let why):
+            return unresolvedEntry(id, .output, why)
+        case .success(.gpio(let chip, let offset, _)):
+            let (place, info) = await gpioPlace(chip, offset)
+            guard let info, info.used else {
+                return Entry(id: id, role: .output, location: place, reading: "free (not driven by the probe)", values: ["used": "false"])
+            }
+            return Entry(id: id, role: .output, location: place, reading: nil, values: ["consumer": info.consumer],
+                         error: GPIOChip.heldLine(consumer: info.consumer, device: id, location: place))
+        case .success(.bit(let line, let unit, let address, _, _)):
+            let place = "\(modbusPlace(line, unit)) coil \(address)"
+            do {
+                let on = try await line.readBits(unit: UInt8(unit), address: address, count: 1)[0]
+                return Entry(id: id, role: .output, location: place, reading: on ? "on" : "off", values: ["on": "\(on)"])
+            } catch {
+                return Entry(id: id, role: .output, location: place, values: [:], error: error.halError(device: id))
+            }
+        case .success(.gatewayChannel(let gw, let channel)):
+            let map = HardwareSet.map(gw.board)
+            let place = "\(modbusPlace(gw.line, gw.board.unit)) register \(map.levelRegister(channel))"
+            do {
+                let raw = try await gw.line.readRegisters(unit: UInt8(gw.board.unit), address: map.levelRegister(channel), count: 1)[0]
+                let level = map.decode(raw)
+                return Entry(id: id, role: .output, location: place, reading: "level \(level) % (register \(raw))",
+                             values: ["level": "\(level.percent)", "raw": "\(raw)"])
+            } catch {
+                return Entry(id: id, role: .output, location: place, values: [:], error: error.halError(device: id))
+            }
+        case .success(.unit), .success(.simulated):
+            return simulatedEntry(id, .output)
+        }
+    }
+
+    /// A gateway's status registers: which channels report a problem.
+    static func gatewayEntry(_ g: BoardWiring.Gateway, statusRegister: Int) async -> Entry {
+        let place = "\(modbusPlace(g.line, g.board.unit)) register \(statusRegister)"
+        do {
+            let status = try await g.device.readStatus() ?? []
+            let bad = status.enumerated().filter { $0.element != 0 }
+            let text = bad.isEmpty ? "\(g.board.channels) channel(s) healthy" : bad.map { "channel \($0.offset) status \($0.element)" }.joined(separator: ", ")
+            return Entry(id: g.board.id, role: .gateway, location: place, reading: text,
+                         values: ["status": status.map(String.init).joined(separator: ",")])
+        } catch {
+            return Entry(id: g.board.id, role: .gateway, location: place, values: [:], error: error)
+        }
+    }
+
+    /// An input is requested as an input and read.
+    static func inputEntry(_ resolved: BoardWiring.Resolved<Board.Input>) async -> Entry? {
+        let i = resolved.device
+        let place: String
+        let read: () async throws(HALError) -> Bool
+        switch resolved.place {
+        case .failure(let why):
+            return unresolvedEntry(i.id, .input, why)
+        case .success(.gpio(let chip, let offset, let g)):
+            place = await gpioPlace(chip, offset).place
+            read = { () async throws(HALError) -> Bool in
+                try await GPIODigitalInput(name: i.id, chip: chip, offset: offset, activeLow: g.activeLow, bias: g.bias).read()
+            }
+        case .success(.bit(let line, let unit, let address, let discrete, let activeLow)):
+            place = "\(modbusPlace(line, unit)) \(discrete ? "input" : "coil") \(address)"
+            read = { () async throws(HALError) -> Bool in
+                try await ModbusBitInput(name: i.id, line: line, unit: UInt8(unit), address: address, discrete: discrete,
+                                         activeLow: activeLow).read()
+            }
+        case .success(.gatewayChannel), .success(.unit), .success(.simulated):
+            return simulatedEntry(i.id, .input)
+        }
+        do {
+            let v = try await read()
+            return Entry(id: i.id, role: .input, location: place, reading: words(i.kind, v), values: ["active": "\(v)"])
+        } catch {
+            return Entry(id: i.id, role: .input, location: place, values: [:], error: error)
+        }
+    }
+
+    /// A meter or an inverter is read once; a SunSpec device's model chain is discovered first.
+    static func deviceEntry(_ resolved: BoardWiring.Resolved<Board.Device>, role: Entry.Role) async -> Entry? {
+        let d = resolved.device
+        guard case .success(.unit(let line, let unit)) = resolved.place else { return simulatedEntry(d.id, role) }
+        let place = modbusPlace(line, unit)
+        do {
+            if let model = HardwareSet.eastron(d.model) {
+                let r = try await EastronMeter(name: d.id, line: line, unit: UInt8(unit), model: model).read()
+                return Entry(id: d.id, role: role, location: "\(place) (\(d.model.rawValue))", reading: describe(r), values: values(r))
+            }
+            guard d.model == .sunspec else { return nil }
+            let (text, values) = try await sunspec(HardwareSet.sunspec(d, line: line, unit: unit), inverter: role == .inverter)
+            return Entry(id: d.id, role: role, location: "\(place) (sunspec)", reading: text, values: values)
+        } catch {
+            return Entry(id: d.id, role: role, location: "\(place) (\(d.model.rawValue))", values: [:], error: error)
+        }
+    }
+
+    /// `SunSpec at 40000: models 1, 103; MAKER MODEL SN X; 2178.0 W, 12345.678 kWh produced`.
+    static func sunspec(_ dev: SunSpecDevice, inverter: Bool) async throws(HALError) -> (String, [String: String]) {
+        let found = try await dev.discover()
+        let chain = found.models.map { String($0.id) }.joined(separator: ", ")
+        let who = found.common.map { "\($0.manufacturer) \($0.model) SN \($0.serialNumber)" } ?? "no common model"
+        var text = "SunSpec at \(found.base): models \(chain); \(who)"
+        var v: [String: String] = ["base": "\(found.base)", "models": chain]
+        if inverter {
+            let r = try await dev.readInverter()
+            text += "; " + [r.power.map { "\(format($0.value, 1)) W" }, r.energy.map { "\(format($0.kilowattHours, 3)) kWh produced" }]
+                .compactMap { $0 }.joined(separator: ", ")
+            v["power_w"] = r.power.map { format($0.value, 1) }
+            v["energy_wh"] = r.energy.map { format($0.wattHours, 1) }
+        } else {
+            let r = try await dev.readMeter()
+            text += "; " + [r.power.map { "\(format($0.value, 1)) W" }, r.importEnergy.map { "\(format($0.kilowattHours, 3)) kWh imported" }]
+                .compactMap { $0 }.joined(separator: ", ")
+            v["power_w"] = r.power.map { format($0.value, 1) }
+            v["import_wh"] = r.importEnergy.map { format($0.wattHours, 1) }
+        }
+        return (text, v)
     }
 
     static func words(_ kind: Board.InputKind, _ active: Bool) -> String {

@@ -79,90 +79,85 @@ public struct HardwareSet: Sendable {
     /// opened is listed in ``failures`` and left out; the others are built.
     public static func open(_ board: Board, initialOutputs: [String: Bool] = [:], lineOptions: ((Board.Bus) -> ModbusLine.Options)? = nil,
                             now: @escaping @Sendable () -> Date = { Date() }) async -> HardwareSet {
+        let wiring = await BoardWiring.walk(board, lineOptions: { lineOptions?($0) ?? options($0) }, now: now)
         var set = HardwareSet()
-        for chip in board.chips {
-            do { set.chips[chip.id] = try GPIOChip(chip.chip, device: chip.id, now: now) } catch { set.failures.append(error) }
+        set.chips = wiring.openChips
+        set.lines = wiring.lines
+        set.gateways = wiring.gatewaysByID.mapValues(\.device)
+        for (_, opened) in wiring.chips {
+            if case .failure(let error) = opened { set.failures.append(error) }
         }
-        for bus in board.buses {
-            set.lines[bus.id] = ModbusLine(endpoint: endpoint(bus), options: lineOptions?(bus) ?? options(bus))
+        for o in wiring.outputs {
+            do { try await set.addOutput(o, initial: initialOutputs[o.device.id] ?? false) } catch { set.failures.append(error) }
         }
-        for g in board.gateways {
-            guard let line = set.lines[g.bus] else { continue }
-            set.gateways[g.id] = ModbusDimmingGateway(name: g.id, line: line, unit: UInt8(g.unit), map: map(g))
+        for i in wiring.inputs {
+            do { try await set.addInput(i) } catch { set.failures.append(error) }
         }
-
-        func gpio(_ id: String, _ g: Board.GPIOLine) async throws(HALError) -> (GPIOChip, Int)? {
-            guard let chip = set.chips[g.chip] else { return nil }   // its failure is already listed
-            return (chip, try await chip.offset(of: g.line, device: id))
-        }
-
-        for o in board.outputs {
-            do {
-                switch o.attachment {
-                case .gpio(let g):
-                    guard let (chip, offset) = try await gpio(o.id, g) else { continue }
-                    switch o.kind {
-                    case .relay, .dimmer:
-                        let relay = try await GPIORelay(name: o.id, chip: chip, offset: offset, activeLow: g.activeLow,
-                                                        initial: initialOutputs[o.id] ?? false)
-                        set.outputs[o.id] = .relay(relay)
-                    case .step:
-                        let step = try await GPIOStepDimmer(name: o.id, chip: chip, offset: offset, activeLow: g.activeLow,
-                                                            reducedLevel: o.reducedLevel ?? DimLevel(tenths: 500)!)
-                        set.outputs[o.id] = .dimmer(step)
-                    }
-                case .coil(let bus, let unit, let address):
-                    guard let line = set.lines[bus] else { continue }
-                    set.outputs[o.id] = .relay(ModbusCoilRelay(name: o.id, line: line, unit: UInt8(unit), coil: address))
-                case .gatewayChannel(let gid, let channel):
-                    guard let gw = set.gateways[gid] else { continue }
-                    set.outputs[o.id] = .gatewayChannel(gw, channel: channel, dimmer: gw.channel(channel, name: o.id))
-                case .none, .discreteInput, .modbus:
-                    continue
-                }
-            } catch {
-                set.failures.append(error)
-            }
-        }
-        for i in board.inputs {
-            do {
-                switch i.attachment {
-                case .gpio(let g):
-                    guard let (chip, offset) = try await gpio(i.id, g) else { continue }
-                    if i.kind == .presence {
-                        set.presence[i.id] = try await GPIOPresenceSensor(name: i.id, chip: chip, offset: offset, activeLow: g.activeLow,
-                                                                          bias: g.bias, debounce: .milliseconds(g.debounceMilliseconds))
-                    } else {
-                        set.inputs[i.id] = try await GPIODigitalInput(name: i.id, chip: chip, offset: offset, activeLow: g.activeLow, bias: g.bias)
-                    }
-                case .discreteInput(let bus, let unit, let address, let activeLow):
-                    guard let line = set.lines[bus] else { continue }
-                    set.inputs[i.id] = ModbusBitInput(name: i.id, line: line, unit: UInt8(unit), address: address, discrete: true, activeLow: activeLow)
-                case .coil(let bus, let unit, let address):
-                    guard let line = set.lines[bus] else { continue }
-                    set.inputs[i.id] = ModbusBitInput(name: i.id, line: line, unit: UInt8(unit), address: address, discrete: false)
-                case .none, .gatewayChannel, .modbus:
-                    continue
-                }
-            } catch {
-                set.failures.append(error)
-            }
-        }
-        for (devices, isInverter) in [(board.meters, false), (board.inverters, true)] {
-            for d in devices {
-                guard case .modbus(let bus, let unit) = d.attachment, let line = set.lines[bus] else { continue }
-                switch d.model {
-                case .sdm120, .sdm630:
-                    set.meters[d.id] = EastronMeter(name: d.id, line: line, unit: UInt8(unit), model: eastron(d.model)!)
-                case .sunspec:
-                    let dev = sunspec(d, line: line, unit: unit)
-                    if isInverter { set.inverters[d.id] = SunSpecInverter(device: dev) } else { set.meters[d.id] = SunSpecMeter(device: dev) }
-                case .simulated:
-                    continue
-                }
-            }
-        }
+        for d in wiring.meters { set.addModbusDevice(d, inverter: false) }
+        for d in wiring.inverters { set.addModbusDevice(d, inverter: true) }
         return set
+    }
+
+    /// Throws when a chip has no such line, or the line cannot be requested; a device whose
+    /// chip did not open is left out (the chip's failure is listed).
+    static func gpioPlace(_ place: Result<BoardWiring.Place, BoardWiring.Unresolved>) throws(HALError) -> BoardWiring.Place? {
+        switch place {
+        case .success(let p): return p
+        case .failure(.noLine(let error, _, _)): throw error
+        case .failure(.chipNotOpened), .failure(.undefined): return nil
+        }
+    }
+
+    /// A relay or a step line on GPIO, a coil relay or a gateway channel.
+    mutating func addOutput(_ resolved: BoardWiring.Resolved<Board.Output>, initial: Bool) async throws(HALError) {
+        let o = resolved.device
+        switch try Self.gpioPlace(resolved.place) {
+        case .gpio(let chip, let offset, let g):
+            switch o.kind {
+            case .relay, .dimmer:
+                outputs[o.id] = .relay(try await GPIORelay(name: o.id, chip: chip, offset: offset, activeLow: g.activeLow, initial: initial))
+            case .step:
+                let reduced = o.reducedLevel ?? DimLevel.clamping(percent: 50)
+                outputs[o.id] = .dimmer(try await GPIOStepDimmer(name: o.id, chip: chip, offset: offset, activeLow: g.activeLow,
+                                                                 reducedLevel: reduced))
+            }
+        case .bit(let line, let unit, let address, _, _):
+            outputs[o.id] = .relay(ModbusCoilRelay(name: o.id, line: line, unit: UInt8(unit), coil: address))
+        case .gatewayChannel(let gw, let channel):
+            outputs[o.id] = .gatewayChannel(gw.device, channel: channel, dimmer: gw.device.channel(channel, name: o.id))
+        case .unit, .simulated, nil:
+            return
+        }
+    }
+
+    /// A GPIO input (a presence sensor watches its edges) or a Modbus coil or discrete input.
+    mutating func addInput(_ resolved: BoardWiring.Resolved<Board.Input>) async throws(HALError) {
+        let i = resolved.device
+        switch try Self.gpioPlace(resolved.place) {
+        case .gpio(let chip, let offset, let g):
+            if i.kind == .presence {
+                presence[i.id] = try await GPIOPresenceSensor(name: i.id, chip: chip, offset: offset, activeLow: g.activeLow,
+                                                              bias: g.bias, debounce: .milliseconds(g.debounceMilliseconds))
+            } else {
+                inputs[i.id] = try await GPIODigitalInput(name: i.id, chip: chip, offset: offset, activeLow: g.activeLow, bias: g.bias)
+            }
+        case .bit(let line, let unit, let address, let discrete, let activeLow):
+            inputs[i.id] = ModbusBitInput(name: i.id, line: line, unit: UInt8(unit), address: address, discrete: discrete, activeLow: activeLow)
+        case .gatewayChannel, .unit, .simulated, nil:
+            return
+        }
+    }
+
+    /// An Eastron meter, or a SunSpec meter or inverter.
+    mutating func addModbusDevice(_ resolved: BoardWiring.Resolved<Board.Device>, inverter: Bool) {
+        guard case .success(.unit(let line, let unit)) = resolved.place else { return }
+        let d = resolved.device
+        if let model = Self.eastron(d.model) {
+            meters[d.id] = EastronMeter(name: d.id, line: line, unit: UInt8(unit), model: model)
+        } else if d.model == .sunspec {
+            let device = Self.sunspec(d, line: line, unit: unit)
+            if inverter { inverters[d.id] = SunSpecInverter(device: device) } else { meters[d.id] = SunSpecMeter(device: device) }
+        }
     }
 
     /// Releases every GPIO line, closes the chips and the Modbus lines. Drives nothing: the

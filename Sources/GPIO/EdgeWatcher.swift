@@ -17,19 +17,16 @@ final class EdgeWatcher: @unchecked Sendable {
     // Touched only on the chip's queue.
     private let events: LineEventSource
     private let queue: DispatchQueue
-    private let debounce: Duration
     private let onChange: @Sendable (InputChange) -> Void
-    private var reported: Bool
+    private var debouncer: Debouncer
     private var pending: DispatchWorkItem?
-    private var firstEdge: Int64 = 0
 
     /// - Parameter release: gives the line back; called once, by the event source's cancel handler.
     init(chip: GPIOChip, offset: Int, fd: Int32, queue: DispatchQueue, debounce: Duration, initial: Bool,
          onChange: @escaping @Sendable (InputChange) -> Void, release: @escaping @Sendable () -> Void) {
         self.queue = queue
-        self.debounce = debounce
         self.onChange = onChange
-        self.reported = initial
+        self.debouncer = Debouncer(debounce: debounce, initial: initial)
         let box = WeakBox<EdgeWatcher>()
         events = LineEventSource(fd: fd, queue: queue, onReadable: { [weak chip] in
             guard let chip, let watcher = box.value else { return }
@@ -44,26 +41,28 @@ final class EdgeWatcher: @unchecked Sendable {
     }
 
     private func edge(level: Bool, at ts: Int64, chip: isolated GPIOChip, offset: Int) {
-        if debounce == .zero {
-            guard level != reported else { return }
-            reported = level
-            onChange(InputChange(level: level, monotonicNanoseconds: ts, date: chip.wallClock()))
+        act(debouncer.edge(level: level, at: ts), chip: chip, offset: offset)
+    }
+
+    /// Reports a change, or (re)starts the wait after which the line is read again.
+    private func act(_ step: Debouncer.Step, chip: isolated GPIOChip, offset: Int) {
+        switch step {
+        case .none:
             return
-        }
-        if pending == nil { firstEdge = ts }
-        pending?.cancel()
-        let item = DispatchWorkItem { [weak self, weak chip] in
-            guard let self, let chip else { return }
-            chip.assumeIsolated { chip in
-                self.pending = nil
-                guard let now = try? chip.get(offset: offset), now != self.reported else { return }
-                self.reported = now
-                self.onChange(InputChange(level: now, monotonicNanoseconds: self.firstEdge, date: chip.wallClock()))
+        case .change(let level, let ts):
+            onChange(InputChange(level: level, monotonicNanoseconds: ts, date: chip.wallClock()))
+        case .recheck(let nanoseconds):
+            pending?.cancel()
+            let item = DispatchWorkItem { [weak self, weak chip] in
+                guard let self, let chip else { return }
+                chip.assumeIsolated { chip in
+                    self.pending = nil
+                    self.act(self.debouncer.quiet(level: try? chip.get(offset: offset)), chip: chip, offset: offset)
+                }
             }
+            pending = item
+            queue.asyncAfter(deadline: .now() + .nanoseconds(nanoseconds), execute: item)
         }
-        pending = item
-        let c = debounce.components
-        queue.asyncAfter(deadline: .now() + .nanoseconds(Int(c.seconds) * 1_000_000_000 + Int(c.attoseconds / 1_000_000_000)), execute: item)
     }
 
     /// Stops watching; the line is released by the event source's cancel handler, after which

@@ -47,10 +47,7 @@ public actor GPIOChip {
     public init(_ spec: String, device: String, now: @escaping @Sendable () -> Date = { Date() }) throws(HALError) {
         var err: Int32 = 0
         guard let c = lanterne_gpio_open(spec, &err) else {
-            let present = GPIOChip.available().map { "\($0.name) [\($0.label)]" }
-            let list = present.isEmpty ? "no GPIO chip on this machine" : "present: \(present.joined(separator: ", "))"
-            throw HALError(err == EACCES || err == EPERM ? .busy(consumer: nil) : .notFound, device: device,
-                           location: "GPIO chip \"\(spec)\"", message: "cannot open: \(String(cString: strerror(err))) (\(list))")
+            throw GPIOChip.openFailure(spec: spec, device: device, errno: err, present: GPIOChip.available().map { ($0.name, $0.label) })
         }
         self.spec = spec
         self.name = String(cString: lanterne_gpio_chip_name(c))
@@ -80,18 +77,9 @@ public actor GPIOChip {
     /// - Throws: `.notFound` naming the chip and the line.
     public func offset(of line: LineAddress, device: String) throws(HALError) -> Int {
         guard let chip else { throw HALError(.halted, device: device, location: where_, message: "chip closed") }
-        switch line {
-        case .offset(let o):
-            guard o < lineCount else {
-                throw HALError(.notFound, device: device, location: "\(where_) line \(o)", message: "the chip has lines 0 to \(lineCount - 1)")
-            }
-            return o
-        case .name(let n):
-            let o = lanterne_gpio_find_line(chip, n)
-            guard o >= 0 else {
-                throw HALError(.notFound, device: device, location: "\(where_) line \"\(n)\"", message: "no line of that name on this chip")
-            }
-            return Int(o)
+        return try Self.resolve(line, lineCount: lineCount, place: where_, device: device) { name in
+            let o = lanterne_gpio_find_line(chip, name)
+            return o >= 0 ? Int(o) : nil
         }
     }
 
@@ -106,14 +94,7 @@ public actor GPIOChip {
     }
 
     private func requestFailure(_ err: Int32, offset: Int, device: String) -> HALError {
-        let loc = "\(where_) line \(offset)"
-        if err == EBUSY {
-            let holder = info(offset: offset)?.consumer
-            let who = holder.map { $0.isEmpty ? "an unnamed consumer" : "\"\($0)\"" } ?? "another consumer"
-            return HALError(.busy(consumer: holder?.isEmpty == false ? holder : nil), device: device, location: loc,
-                            message: "the line is held by \(who)")
-        }
-        return HALError(.busFault, device: device, location: loc, message: "cannot request the line: \(String(cString: strerror(err)))")
+        Self.requestFailure(errno: err, holder: { info(offset: offset)?.consumer }, device: device, location: "\(where_) line \(offset)")
     }
 
     /// Requests a line as an output at `initial` (logical value).
@@ -122,8 +103,9 @@ public actor GPIOChip {
     public func requestOutput(offset: Int, activeLow: Bool, initial: Bool, device: String) throws(HALError) {
         guard let chip else { throw HALError(.halted, device: device, location: where_, message: "chip closed") }
         if let existing = lines[offset] { throw HALError(.busy(consumer: Self.consumer), device: device, location: "\(where_) line \(offset)", message: "already requested for '\(existing.device)'") }
+        let request = LineRequest.output(offset: offset, activeLow: activeLow, initial: initial)
         var err: Int32 = 0
-        guard let h = lanterne_gpio_request_output(chip, UInt32(offset), Self.consumer, activeLow, initial ? 1 : 0, &err) else {
+        guard let h = lanterne_gpio_request_output(chip, request.line, Self.consumer, request.activeLow, request.initialValue, &err) else {
             throw requestFailure(err, offset: offset, device: device)
         }
         lines[offset] = Requested(handle: h, output: true, activeLow: activeLow, device: device)
@@ -137,15 +119,10 @@ public actor GPIOChip {
                              onChange: (@Sendable (InputChange) -> Void)? = nil, device: String) throws(HALError) {
         guard let chip else { throw HALError(.halted, device: device, location: where_, message: "chip closed") }
         if let existing = lines[offset] { throw HALError(.busy(consumer: Self.consumer), device: device, location: "\(where_) line \(offset)", message: "already requested for '\(existing.device)'") }
-        let b: Int32
-        switch bias {
-        case .asIs: b = Int32(LANTERNE_GPIO_BIAS_AS_IS)
-        case .disabled: b = Int32(LANTERNE_GPIO_BIAS_DISABLE)
-        case .pullUp: b = Int32(LANTERNE_GPIO_BIAS_PULL_UP)
-        case .pullDown: b = Int32(LANTERNE_GPIO_BIAS_PULL_DOWN)
-        }
+        let request = LineRequest.input(offset: offset, activeLow: activeLow, bias: bias, watched: onChange != nil)
         var err: Int32 = 0
-        guard let h = lanterne_gpio_request_input(chip, UInt32(offset), Self.consumer, activeLow, b, onChange != nil, &err) else {
+        guard let h = lanterne_gpio_request_input(chip, request.line, Self.consumer, request.activeLow, request.biasCode, request.edges,
+                                                  &err) else {
             throw requestFailure(err, offset: offset, device: device)
         }
         var req = Requested(handle: h, output: false, activeLow: activeLow, device: device)

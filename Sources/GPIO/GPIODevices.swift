@@ -49,11 +49,17 @@ public struct GPIOStepDimmer: Dimmer {
         relay = try await GPIORelay(name: name, chip: chip, offset: offset, activeLow: activeLow, initial: false)
     }
 
-    public func set(level: DimLevel) async throws(HALError) { try await relay.set(on: level < .full) }
+    public func set(level: DimLevel) async throws(HALError) { try await relay.set(on: Self.stepActive(for: level)) }
 
     public var level: DimLevel {
-        get async throws(HALError) { try await relay.state ? reducedLevel : .full }
+        get async throws(HALError) { Self.level(stepActive: try await relay.state, reduced: reducedLevel) }
     }
+
+    /// The step is active (reduced power) for any level below 100 %.
+    static func stepActive(for level: DimLevel) -> Bool { level < .full }
+
+    /// What the ballasts give with the step active or released.
+    static func level(stepActive: Bool, reduced: DimLevel) -> DimLevel { stepActive ? reduced : .full }
 
     public func halt() async throws(HALError) { try await relay.halt() }
 }
