@@ -142,7 +142,7 @@ public struct ChainHash: Sendable, Hashable, CustomStringConvertible {
     public static let genesis = ChainHash(bytes: [UInt8](repeating: 0, count: 32))
 
     init(bytes: [UInt8]) { self.bytes = bytes }
-    init(_ digest: SHA256.Digest) { self.bytes = Array(digest) }
+    init(_ digest: SHA256.Digest) { self.bytes = digest.withUnsafeBytes { Array($0) } }
 
     /// From 64 hexadecimal digits; nil otherwise.
     public init?(hex: String) {

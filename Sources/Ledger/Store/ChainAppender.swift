@@ -73,17 +73,29 @@ struct ChainAppender {
     }
 }
 
-/// A cached INSERT statement, bound and stepped through the SQLite C API. Text is copied by
-/// SQLite at binding (`SQLITE_TRANSIENT`).
-struct BoundInsert {
+/// A cached INSERT statement, bound and stepped through the SQLite C API.
+///
+/// Text and blob values are copied into a buffer of its own and bound from there without
+/// another copy (`SQLITE_STATIC`): SQLite would otherwise allocate, copy and free each value
+/// of each row (`SQLITE_TRANSIENT`). They stay in the buffer until the row is inserted; a
+/// value that does not fit is bound as a copy.
+final class BoundInsert {
     /// Held so that the statement GRDB caches stays alive while it is used.
     private let statement: Statement
     private let raw: SQLiteStatement
+    private let values = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
+    private var used = 0
 
     init(_ db: Database, sql: String) throws {
         statement = try db.cachedStatement(sql: sql)
         raw = statement.sqliteStatement
         sqlite3_reset(raw)
+    }
+
+    deinit {
+        // The cached statement outlives this buffer: leave it no pointer into it.
+        sqlite3_clear_bindings(raw)
+        values.deallocate()
     }
 
     func bind(_ index: Int32, _ value: Int64) { sqlite3_bind_int64(raw, index, value) }
@@ -92,17 +104,46 @@ struct BoundInsert {
         if let value { sqlite3_bind_int64(raw, index, value) } else { sqlite3_bind_null(raw, index) }
     }
 
-    func bind(_ index: Int32, _ value: String) { sqlite3_bind_text(raw, index, value, -1, SQLITE_TRANSIENT_VALUE) }
+    func bind(_ index: Int32, _ value: String) {
+        var value = value
+        value.withUTF8 { utf8 -> Void in
+            let count = Int32(utf8.count)
+            if let kept = keep(UnsafeRawBufferPointer(utf8)) {
+                sqlite3_bind_text(raw, index, kept.assumingMemoryBound(to: CChar.self), count, nil)
+            } else {
+                sqlite3_bind_text(raw, index, utf8.baseAddress, count, SQLITE_TRANSIENT_VALUE)
+            }
+        }
+    }
 
     func bind(_ index: Int32, _ hash: ChainHash) {
-        _ = hash.bytes.withUnsafeBytes { sqlite3_bind_blob(raw, index, $0.baseAddress, Int32($0.count), SQLITE_TRANSIENT_VALUE) }
+        hash.bytes.withUnsafeBytes { bytes -> Void in
+            if let kept = keep(bytes) {
+                sqlite3_bind_blob(raw, index, kept, Int32(bytes.count), nil)
+            } else {
+                sqlite3_bind_blob(raw, index, bytes.baseAddress, Int32(bytes.count), SQLITE_TRANSIENT_VALUE)
+            }
+        }
+    }
+
+    /// Copies `bytes` into the buffer, where they stay until the row is inserted; nil when
+    /// they do not fit.
+    private func keep(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutableRawPointer? {
+        guard let base = values.baseAddress, used + bytes.count <= values.count else { return nil }
+        let start = base + used
+        if let source = bytes.baseAddress { start.copyMemory(from: source, byteCount: bytes.count) }
+        used += bytes.count
+        return start
     }
 
     /// Inserts the bound row and resets the statement for the next one; the error, with
     /// SQLite's extended code and message, when the insert failed.
     func step(_ db: Database) -> DatabaseError? {
         let code = sqlite3_step(raw)
-        defer { sqlite3_reset(raw) }
+        defer {
+            sqlite3_reset(raw)
+            used = 0
+        }
         guard code != SQLITE_DONE else { return nil }
         let connection = db.sqliteConnection
         return DatabaseError(resultCode: ResultCode(rawValue: sqlite3_extended_errcode(connection)),
