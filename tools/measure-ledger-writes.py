@@ -2,9 +2,14 @@
 """Bytes a Lanterne controller writes to storage per day for its ledger (SD-card wear).
 
 Simulates DAYS days of a cabinet into a ledger that already holds a first run (so the
-measurement is steady state, not file creation), one transaction per interval as in a
-cabinet, and reads the kernel's accounting of the process: write_bytes (ru_oublock, what
-reached the block layer: WAL appends and checkpoints) and wchar (bytes passed to write()).
+measurement is steady state, not file creation) and reads the kernel's accounting of the
+process: write_bytes (ru_oublock, what reached the block layer: WAL appends and checkpoints)
+and wchar (bytes passed to write()).
+
+`lanterne simulate --ledger` commits a lighting day per transaction (a simulation's origin,
+docs/LEDGER.md), where the controller commits every interval: what this measures is the
+simulation's writes, a lower bound of the controller's (whose per-interval figure is in
+docs/PERFORMANCE.md, measured when the simulation still committed every interval).
 
     python3 tools/measure-ledger-writes.py [LANTERNE] [CABINET] [DAYS]
 """

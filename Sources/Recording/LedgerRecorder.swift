@@ -9,8 +9,11 @@ import Units
 /// the controller's (one recorder for both, so that neither depends on the other).
 ///
 /// Each interval (its circuits, production, the cabinet meter's reading and the switchings
-/// that happened during it) is one transaction, as the controller in a cabinet writes them:
-/// a crash loses at most the interval in progress, and the chain stays whole.
+/// that happened during it) is chained in the same way whatever the transactions; how many
+/// intervals one transaction holds is the recorder's ``Transactions``, decided by the
+/// ``RunOrigin``: the controller in a cabinet commits each interval (a crash loses at most the
+/// interval in progress), a simulation, which can be rerun, commits each `record(_:)` call (a
+/// lighting day). Either way the chain stays whole, and it is the same chain, byte for byte.
 ///
 /// The ledger stores whole watt-hours per interval. Rounding each interval separately would
 /// let a year's sum drift from the true total by up to half a watt-hour per row, so the
@@ -24,6 +27,16 @@ public struct LedgerRecorder {
     var register: Int64
     /// Rows written so far (measurements and events).
     public private(set) var rows = 0
+    /// How intervals are grouped into transactions (the origin's choice; tests set it).
+    public internal(set) var transactions: Transactions
+
+    /// How many intervals one transaction holds.
+    public enum Transactions: Sendable, Hashable {
+        /// One transaction per interval: committed once `record(_:)` has written it.
+        case eachInterval
+        /// One transaction per `record(_:)` call: all its intervals or none.
+        case eachRecordCall
+    }
 
     /// Refuses a period the ledger already covers for the cabinet, declares what changed in the
     /// cabinet file (site, circuits, tariff, investment, emission factor) effective at `from`,
@@ -37,6 +50,7 @@ public struct LedgerRecorder {
     public init(store: LedgerStore, configuration: CabinetConfiguration, from: Date, origin: RunOrigin,
                 signer: Curve25519.Signing.PrivateKey? = nil) throws {
         self.store = store
+        transactions = origin.transactions
         let site = configuration.site
         cabinetID = site.id
         if let last = try store.lastIntervalEnd(cabinet: site.id), last > from {
@@ -82,32 +96,56 @@ public struct LedgerRecorder {
         return wh
     }
 
+    /// Writes `intervals`, in order, in one transaction each or all in one (``transactions``).
+    ///
+    /// - Throws: `LedgerError`s from the store. With ``Transactions/eachRecordCall``, nothing
+    ///   of the call is written then, and the recorder is left as it was before the call.
     public mutating func record(_ intervals: [ObservedInterval]) throws {
-        for i in intervals {
-            var batch = LedgerBatch()
-            batch.circuits = i.circuits.map { c in
-                CircuitInterval(cabinetID: cabinetID, circuitID: c.circuit, start: i.start, end: i.end,
-                                energyWh: wattHours(c.energy, key: "c/" + c.circuit), source: .estimated,
-                                burningSeconds: c.burningSeconds, meanLevel: c.meanLevel)
+        switch transactions {
+        case .eachInterval:
+            for interval in intervals {
+                let batch = self.batch(interval)
+                try store.append(batch)
+                rows += batch.count
             }
-            batch.production = i.production.map { p in
-                ProductionInterval(cabinetID: cabinetID, inverterID: p.inverter, start: i.start, end: i.end,
-                                   energyWh: wattHours(p.energy, key: "p/" + p.inverter))
+        case .eachRecordCall:
+            let before = (carry, register)
+            let batches = intervals.map { batch($0) }
+            do {
+                try store.append(contentsOf: batches)
+            } catch {
+                (carry, register) = before
+                throw error
             }
-            if let meter = i.meter {
-                let wh = wattHours(meter.energy, key: "m/" + meter.id)
-                register += wh
-                batch.meters = [MeterReading(cabinetID: cabinetID, meterID: meter.id, start: i.start, end: i.end,
-                                             registerWh: register, energyWh: wh, source: .metered)]
-            }
-            batch.events = i.switching.map { s in
-                let fade = s.fadeSeconds > 0 ? " over \(Int(s.fadeSeconds)) s" : ""
-                return LedgerEvent(cabinetID: cabinetID, at: s.at, kind: .switching, subject: s.circuit,
-                                   detail: "level \(s.level) %\(fade): \(s.reason)")
-            }
-            try store.append(batch)
-            rows += batch.count
+            rows += batches.reduce(0) { $0 + $1.count }
         }
+    }
+
+    /// One interval as the ledger records it: whole watt-hours (the remainders carried), the
+    /// meter's register advanced, the switchings as events.
+    mutating func batch(_ i: ObservedInterval) -> LedgerBatch {
+        var batch = LedgerBatch()
+        batch.circuits = i.circuits.map { c in
+            CircuitInterval(cabinetID: cabinetID, circuitID: c.circuit, start: i.start, end: i.end,
+                            energyWh: wattHours(c.energy, key: "c/" + c.circuit), source: .estimated,
+                            burningSeconds: c.burningSeconds, meanLevel: c.meanLevel)
+        }
+        batch.production = i.production.map { p in
+            ProductionInterval(cabinetID: cabinetID, inverterID: p.inverter, start: i.start, end: i.end,
+                               energyWh: wattHours(p.energy, key: "p/" + p.inverter))
+        }
+        if let meter = i.meter {
+            let wh = wattHours(meter.energy, key: "m/" + meter.id)
+            register += wh
+            batch.meters = [MeterReading(cabinetID: cabinetID, meterID: meter.id, start: i.start, end: i.end,
+                                         registerWh: register, energyWh: wh, source: .metered)]
+        }
+        batch.events = i.switching.map { s in
+            let fade = s.fadeSeconds > 0 ? " over \(Int(s.fadeSeconds)) s" : ""
+            return LedgerEvent(cabinetID: cabinetID, at: s.at, kind: .switching, subject: s.circuit,
+                               detail: "level \(s.level) %\(fade): \(s.reason)")
+        }
+        return batch
     }
 
     static func iso(_ d: Date) -> String {

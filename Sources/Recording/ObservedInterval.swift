@@ -69,6 +69,12 @@ public enum RunOrigin: Sendable, Hashable {
     /// A simulated run over `[from, to)` with a seed.
     case simulation(generator: String, from: Date, to: Date, seed: UInt64)
 
+    /// How a run from this origin groups its intervals into transactions: a simulation can be
+    /// rerun, so it commits a `record(_:)` call (a lighting day) at a time.
+    var transactions: LedgerRecorder.Transactions {
+        switch self { case .simulation: .eachRecordCall }
+    }
+
     var subject: String {
         switch self { case .simulation: "simulation" }
     }

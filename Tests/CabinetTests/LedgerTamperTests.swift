@@ -1,11 +1,12 @@
 import Crypto
 import Foundation
 import GRDB
-import Recording
+@testable import Recording
 @testable import Cabinet
 @testable import Ledger
 import Simulation
 import Testing
+import Units
 
 /// Every column of every table, edited in a copy of a ledger, either breaks `ledger verify`
 /// (which names the record) or leaves every figure derived from the ledger unchanged: the CSV
@@ -214,5 +215,108 @@ import Testing
         }
         #expect(error?.description.contains("gone.yaml") == true)
         #expect(try store.verifyChain().records == 0)   // nothing written
+    }
+}
+
+/// How the recorder groups intervals into transactions (its origin's choice) changes the
+/// commits, never the chain.
+@Suite struct LedgerRecorderTransactions {
+    static let from = LedgerTamper.from
+    static let origin = RunOrigin.simulation(generator: "test", from: LedgerTamper.from, to: LedgerTamper.to, seed: 7)
+
+    static func directory() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lanterne-recorder-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    /// One interval of the cabinet's first circuit, with the meter's reading.
+    static func interval(_ k: Int, circuit: String, meter: String) -> ObservedInterval {
+        let start = from.addingTimeInterval(Double(900 * k))
+        return ObservedInterval(
+            start: start, end: start.addingTimeInterval(900),
+            circuits: [.init(circuit: circuit, energy: Energy(milliwattHours: 250_400), burningSeconds: 900,
+                             meanLevel: DimLevel.full, source: .estimated)],
+            meter: .init(id: meter, energy: Energy(milliwattHours: 260_700)))
+    }
+
+    @Test func aSimulationWritesTheSameChainEitherWay() throws {
+        let dir = try Self.directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = try #require(CabinetLoader.load(path: montdidierPath).value)
+        var heads: [LedgerRecorder.Transactions: (records: Int64, hash: ChainHash)] = [:]
+        var rows: [LedgerRecorder.Transactions: Int] = [:]
+        for transactions in [LedgerRecorder.Transactions.eachInterval, .eachRecordCall] {
+            let store = try LedgerStore.open(path: dir.appendingPathComponent("\(transactions).sqlite").path)
+            var recorder = try LedgerRecorder(store: store, configuration: config, from: Self.from, origin: Self.origin)
+            #expect(recorder.transactions == .eachRecordCall)   // a simulation's own choice
+            recorder.transactions = transactions
+            _ = try CabinetSimulator(configuration: config, seed: 7).run(from: Self.from, to: LedgerTamper.to, recorder: &recorder)
+            #expect(try store.verifyChain().isSound)
+            heads[transactions] = try store.chainHeadForExport()
+            rows[transactions] = recorder.rows
+            try store.close()
+        }
+        let perInterval = try #require(heads[.eachInterval]), perDay = try #require(heads[.eachRecordCall])
+        #expect(perInterval.records > 1_000)   // four days: intervals, meter readings, switchings
+        #expect(perInterval.records == perDay.records)
+        #expect(perInterval.hash == perDay.hash)
+        #expect(rows[.eachInterval] == rows[.eachRecordCall])
+    }
+
+    @Test func aPerIntervalRecorderCommitsEachInterval() throws {
+        let dir = try Self.directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = try #require(CabinetLoader.load(path: montdidierPath).value)
+        let circuit = try #require(config.installation.circuits.first).id
+        let meter = try #require(config.board.meters.first).id
+        let path = dir.appendingPathComponent("l.sqlite").path
+        let store = try LedgerStore.open(path: path)
+        var recorder = try LedgerRecorder(store: store, configuration: config, from: Self.from, origin: Self.origin)
+        recorder.transactions = .eachInterval
+        let other = try LedgerStore.open(path: path)   // a second connection, as an auditor's reader
+        for k in 0..<3 {
+            let i = Self.interval(k, circuit: circuit, meter: meter)
+            try recorder.record([i])
+            #expect(try other.lastIntervalEnd(cabinet: config.site.id) == i.end)
+            #expect(try other.chainHeadForExport().records == store.chainHeadForExport().records)
+        }
+        try other.close()
+        try store.close()
+    }
+
+    /// A failing interval takes its whole call with it when the call is one transaction, only
+    /// itself when each interval is; the recorder's carried remainders and meter register follow.
+    @Test(arguments: [LedgerRecorder.Transactions.eachInterval, .eachRecordCall])
+    func aFailingIntervalRollsBackItsTransaction(_ transactions: LedgerRecorder.Transactions) throws {
+        let dir = try Self.directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = try #require(CabinetLoader.load(path: montdidierPath).value)
+        let circuit = try #require(config.installation.circuits.first).id
+        let meter = try #require(config.board.meters.first).id
+        let store = try LedgerStore.open(path: dir.appendingPathComponent("l.sqlite").path)
+        defer { try? store.close() }
+        var recorder = try LedgerRecorder(store: store, configuration: config, from: Self.from, origin: Self.origin)
+        recorder.transactions = transactions
+        try recorder.record([Self.interval(1, circuit: circuit, meter: meter)])
+        let rowsBefore = recorder.rows
+        #expect(throws: LedgerError.self) {
+            try recorder.record([0, 1, 2].map { Self.interval($0, circuit: circuit, meter: meter) })   // 1 is there already
+        }
+        let written = try store.circuitIntervals(cabinet: config.site.id, circuit: circuit, from: Self.from, to: LedgerTamper.to)
+        switch transactions {
+        case .eachInterval:
+            #expect(written.map(\.start) == [Self.from, Self.from.addingTimeInterval(900)])
+            #expect(recorder.rows == rowsBefore + 2)   // interval 0: its circuit and its meter reading
+        case .eachRecordCall:
+            #expect(written.map(\.start) == [Self.from.addingTimeInterval(900)])
+            #expect(recorder.rows == rowsBefore)
+            // The recorder is as before the call: the next interval gets the remainders and the
+            // register left by interval 1 alone.
+            try recorder.record([Self.interval(2, circuit: circuit, meter: meter)])
+            let again = try store.circuitIntervals(cabinet: config.site.id, circuit: circuit, from: Self.from, to: LedgerTamper.to)
+            #expect(again.map(\.energyWh) == [250, 251])   // 250.4 Wh, then 250.4 + 0.4 carried
+            #expect(try store.lastRegister(cabinet: config.site.id, meter: meter) == 261 + 260)   // 260.7, then 260.7 - 0.3
+        }
     }
 }

@@ -110,29 +110,25 @@ struct CanonicalRecord {
                             energyWh: Int64, source: String, burningSeconds: Int64?, meanLevelTenths: Int64?,
                             registerWh: Int64?) -> CanonicalRecord {
         var r = CanonicalRecord(tag: measurementTag)
-        r.integer(seq)
-        r.text(cabinet)
-        r.text(kind)
-        r.text(channel)
-        r.integer(start)
-        r.integer(end)
-        r.integer(energyWh)
-        r.text(source)
-        r.integer(burningSeconds)
-        r.integer(meanLevelTenths)
-        r.integer(registerWh)
+        r.appendMeasurement(seq: seq, cabinet: cabinet, kind: kind, channel: channel, start: start, end: end, energyWh: energyWh,
+                            source: source, burningSeconds: burningSeconds, meanLevelTenths: meanLevelTenths, registerWh: registerWh)
         return r
+    }
+
+    /// Appends an event's fields (after `reset(tag: eventTag)`).
+    mutating func appendEvent(seq: Int64, cabinet: String, at: Int64, kind: String, subject: String, detail: String) {
+        integer(seq)
+        text(cabinet)
+        integer(at)
+        text(kind)
+        text(subject)
+        text(detail)
     }
 
     /// The encoding of an event row.
     static func event(seq: Int64, cabinet: String, at: Int64, kind: String, subject: String, detail: String) -> CanonicalRecord {
         var r = CanonicalRecord(tag: eventTag)
-        r.integer(seq)
-        r.text(cabinet)
-        r.integer(at)
-        r.text(kind)
-        r.text(subject)
-        r.text(detail)
+        r.appendEvent(seq: seq, cabinet: cabinet, at: at, kind: kind, subject: subject, detail: detail)
         return r
     }
 }
@@ -146,7 +142,7 @@ public struct ChainHash: Sendable, Hashable, CustomStringConvertible {
     public static let genesis = ChainHash(bytes: [UInt8](repeating: 0, count: 32))
 
     init(bytes: [UInt8]) { self.bytes = bytes }
-    init(_ digest: SHA256.Digest) { self.bytes = Array(digest) }
+    init(_ digest: SHA256.Digest) { self.bytes = digest.withUnsafeBytes { Array($0) } }
 
     /// From 64 hexadecimal digits; nil otherwise.
     public init?(hex: String) {

@@ -48,7 +48,10 @@ struct CSVWriter {
 
     /// The bytes of `s` as a field (quoted and escaped when needed), to append many times with
     /// `field(encoded:)`.
-    func encode(_ s: String) -> [UInt8] {
+    func encode(_ s: String) -> [UInt8] { Self.encode(s, delimiter: delimiter) }
+
+    /// The bytes of `s` as a field of a CSV with this delimiter.
+    static func encode(_ s: String, delimiter: UInt8) -> [UInt8] {
         var needsQuotes = false
         for b in s.utf8 where b == delimiter || b == UInt8(ascii: "\"") || b == 10 || b == 13 {
             needsQuotes = true

@@ -288,14 +288,20 @@ final class LedgerExporter {
         /// The tariff and factor versions in force at the interval being read (-1: none), with
         /// the price and the factor.
         var versionsForStart: (start: Int64, tariff: Int, price: Int64, factor: Int, kg: Double) = (-1, -1, 0, -1, 0)
-        /// The period's formatted instants, computed once per period for all its rows.
-        var periodText: (start: Int64, fields: [UInt8]) = (-1, [])
+        /// The zone's offset from UTC, between transitions.
+        @exclusivity(unchecked) var offsets: ZoneOffsets
+        /// The fields the period's rows share, written once per period.
+        @exclusivity(unchecked) var periodFields: PeriodFields
         init(id: String, site: Site, native: Int64, circuits: [CircuitState], darkHours: Timeline<DarkHours>,
-             tariffs: Timeline<Int64>, factors: Timeline<ExportEmissionFactor>) {
+             tariffs: Timeline<Int64>, factors: Timeline<ExportEmissionFactor>, delimiter: UInt8) {
             self.id = id
             self.site = site
             self.clock = LocalClock(timeZone: site.timeZone)
             self.zoneIdentifier = site.timeZone.identifier
+            self.offsets = ZoneOffsets(timeZone: site.timeZone)
+            self.periodFields = PeriodFields(delimiter: delimiter,
+                                             zoneField: CSVWriter.encode(site.timeZone.identifier, delimiter: delimiter),
+                                             cabinetField: CSVWriter.encode(id, delimiter: delimiter))
             self.darkHours = darkHours
             self.tariffs = tariffs
             self.factors = factors
@@ -357,99 +363,9 @@ final class LedgerExporter {
         let from = Int64(options.from.timeIntervalSince1970.rounded(.up))
         let to = Int64(options.to.timeIntervalSince1970.rounded(.up))
         try loadCabinets(from: from, to: to)
-        if cabinets.isEmpty {
-            throw ExportError(options.cabinetID.map { "the ledger \(path) has no cabinet \($0)" } ?? "the ledger \(path) has no cabinet")
-        }
-        let anyData = try Int64.fetchOne(db, sql: "SELECT 1 FROM measurement WHERE start_unix >= ? AND start_unix < ? LIMIT 1",
-                                         arguments: [from, to]) != nil
-        if !anyData {
-            throw ExportError("the ledger \(path) has no interval between \(LedgerStore.iso(from)) and \(LedgerStore.iso(to))")
-        }
-        writer = CSVWriter(handle: handle, delimiter: options.delimiter, decimalComma: options.decimalComma)
-        methodField = writer.encode("legacy-counterfactual")
-        result.columns = Self.columns(currency: currencyColumn)
-        for c in result.columns { writer.text(c) }
-        try writer.endRow()
-
-        let statement = try RawStatement(db, """
-            SELECT start_unix, end_unix, cabinet_id, kind, channel_id, energy_wh, source, burning_seconds
-            FROM measurement WHERE start_unix >= ? AND start_unix < ? ORDER BY start_unix, cabinet_id, kind, channel_id
-            """)
-        statement.bind(1, from)
-        statement.bind(2, to)
-        var lastCabinetBytes = [UInt8](), lastCabinet: CabinetState?
-        var count = 0
-        let span = Double(max(1, to - from))
-        while try statement.step() {
-            let start = statement.int(0), end = statement.int(1)
-            // Cabinet lookup, cached on the id's bytes.
-            let cabinet: CabinetState
-            if let last = lastCabinet, statement.equals(2, lastCabinetBytes) {
-                cabinet = last
-            } else {
-                let id = statement.string(2)
-                guard let c = cabinets[id] else { continue }
-                cabinet = c
-                lastCabinet = c
-                lastCabinetBytes = Array(id.utf8)
-            }
-            while start >= cabinet.periodEnd { try flush(cabinet) }
-            let kind = statement.firstByte(3)
-            let energy = statement.int(5)
-            let source = statement.firstByte(6)   // m(etered), e(stimated), g(ap)
-            switch kind {
-            case UInt8(ascii: "c"):
-                // Rows come in circuit order within an interval: try the circuit after the last
-                // one first, comparing bytes (no String per row); else look the id up.
-                var index: Int? = nil
-                if !cabinet.circuits.isEmpty {
-                    let predicted = cabinet.lastIndex + 1 < cabinet.circuits.count ? cabinet.lastIndex + 1 : 0
-                    if statement.equals(4, cabinet.circuits[predicted].idBytes) { index = predicted }
-                }
-                if index == nil {
-                    let channel = statement.string(4)
-                    index = cabinet.circuitIndex[channel]
-                    if index == nil {
-                        // Measured but never declared: no legacy watts, so no baseline.
-                        cabinet.circuits.append(CircuitState(id: channel, legacyWatts: Timeline([])))
-                        cabinet.circuits.sort { $0.id < $1.id }
-                        cabinet.circuitIndex = Dictionary(uniqueKeysWithValues: cabinet.circuits.enumerated().map { ($1.id, $0) })
-                        index = cabinet.circuitIndex[channel]
-                    }
-                }
-                cabinet.lastIndex = index!
-                let circuit = cabinet.circuits[index!]
-                if source == UInt8(ascii: "g") {
-                    circuit.gaps += 1
-                } else {
-                    // The baseline counts only where the reporting energy is known: avoided
-                    // energy is never inflated by gaps (coverage says how much is covered).
-                    let dark = darkSeconds(cabinet, start, end)
-                    circuit.present += 1
-                    if source == UInt8(ascii: "e") { circuit.estimated += 1 }
-                    circuit.energyWh += energy
-                    circuit.burningSeconds += statement.int(7)
-                    if start < circuit.legacy.from || start >= circuit.legacy.until {
-                        circuit.legacy = circuit.legacyWatts.span(at: start, fallback: 0)
-                    }
-                    let baseline = Int64((circuit.legacy.value * dark / 3600).rounded())
-                    circuit.baselineWh += baseline
-                    circuit.coveredSeconds += Double(end - start)
-                    circuit.coveredDarkSeconds += dark
-                    let v = versions(cabinet, start)
-                    circuit.value.add(avoidedWh: baseline - energy, tariff: v.tariff, price: v.price, factor: v.factor, kg: v.kg)
-                }
-            case UInt8(ascii: "p"):
-                cabinet.pvWh += energy
-            default:   // meter
-                if source != UInt8(ascii: "g") {
-                    cabinet.meteredWh += energy
-                    cabinet.meterReadings += 1
-                }
-            }
-            count += 1
-            if count & 0xFFFF == 0 { progress(Double(start - from) / span) }
-        }
+        try checkSelection(from: from, to: to)
+        try writeHeader(to: handle)
+        try readMeasurements(from: from, to: to, progress: progress)
         for cabinet in cabinets.values.sorted(by: { $0.id < $1.id }) {
             while cabinet.periodStart < to { try flush(cabinet) }
         }
@@ -465,6 +381,122 @@ final class LedgerExporter {
         result.bytes = writer.bytesWritten
         result.sha256 = writer.digest.hex()
         return result
+    }
+
+    /// Refuses an export of nothing: no cabinet, or no interval in [from, to).
+    func checkSelection(from: Int64, to: Int64) throws {
+        if cabinets.isEmpty {
+            throw ExportError(options.cabinetID.map { "the ledger \(path) has no cabinet \($0)" } ?? "the ledger \(path) has no cabinet")
+        }
+        let anyData = try Int64.fetchOne(db, sql: "SELECT 1 FROM measurement WHERE start_unix >= ? AND start_unix < ? LIMIT 1",
+                                         arguments: [from, to]) != nil
+        if !anyData {
+            throw ExportError("the ledger \(path) has no interval between \(LedgerStore.iso(from)) and \(LedgerStore.iso(to))")
+        }
+    }
+
+    /// Starts the CSV: the writer and the header row.
+    func writeHeader(to handle: FileHandle) throws {
+        writer = CSVWriter(handle: handle, delimiter: options.delimiter, decimalComma: options.decimalComma)
+        methodField = writer.encode("legacy-counterfactual")
+        result.columns = Self.columns(currency: currencyColumn)
+        for c in result.columns { writer.text(c) }
+        try writer.endRow()
+    }
+
+    /// Reads `measurement` over [from, to) in key order (start first), adding each interval to
+    /// its cabinet's period and writing each period once the first interval after it comes.
+    func readMeasurements(from: Int64, to: Int64, progress: (Double) -> Void) throws {
+        let statement = try RawStatement(db, """
+            SELECT start_unix, end_unix, cabinet_id, kind, channel_id, energy_wh, source, burning_seconds
+            FROM measurement WHERE start_unix >= ? AND start_unix < ? ORDER BY start_unix, cabinet_id, kind, channel_id
+            """)
+        statement.bind(1, from)
+        statement.bind(2, to)
+        var lastCabinetBytes = [UInt8](), lastCabinet: CabinetState?
+        var count = 0
+        let span = Double(max(1, to - from))
+        while try statement.step() {
+            let start = statement.int(0)
+            // Cabinet lookup, cached on the id's bytes.
+            let cabinet: CabinetState
+            if let last = lastCabinet, statement.equals(2, lastCabinetBytes) {
+                cabinet = last
+            } else {
+                let id = statement.string(2)
+                guard let c = cabinets[id] else { continue }
+                cabinet = c
+                lastCabinet = c
+                lastCabinetBytes = Array(id.utf8)
+            }
+            while start >= cabinet.periodEnd { try flush(cabinet) }
+            add(statement, start: start, to: cabinet)
+            count += 1
+            if count & 0xFFFF == 0 { progress(Double(start - from) / span) }
+        }
+    }
+
+    /// Adds the measurement row `statement` is on to its cabinet's current period.
+    func add(_ statement: RawStatement, start: Int64, to cabinet: CabinetState) {
+        let energy = statement.int(5)
+        let source = statement.firstByte(6)   // m(etered), e(stimated), g(ap)
+        switch statement.firstByte(3) {
+        case UInt8(ascii: "c"):
+            let circuit = self.circuit(statement, of: cabinet)
+            if source == UInt8(ascii: "g") {
+                circuit.gaps += 1
+                return
+            }
+            // The baseline counts only where the reporting energy is known: avoided energy is
+            // never inflated by gaps (coverage says how much is covered).
+            let end = statement.int(1)
+            let dark = darkSeconds(cabinet, start, end)
+            circuit.present += 1
+            if source == UInt8(ascii: "e") { circuit.estimated += 1 }
+            circuit.energyWh += energy
+            circuit.burningSeconds += statement.int(7)
+            if start < circuit.legacy.from || start >= circuit.legacy.until {
+                circuit.legacy = circuit.legacyWatts.span(at: start, fallback: 0)
+            }
+            let baseline = Int64((circuit.legacy.value * dark / 3600).rounded())
+            circuit.baselineWh += baseline
+            circuit.coveredSeconds += Double(end - start)
+            circuit.coveredDarkSeconds += dark
+            let v = versions(cabinet, start)
+            circuit.value.add(avoidedWh: baseline - energy, tariff: v.tariff, price: v.price, factor: v.factor, kg: v.kg)
+        case UInt8(ascii: "p"):
+            cabinet.pvWh += energy
+        default:   // meter
+            if source != UInt8(ascii: "g") {
+                cabinet.meteredWh += energy
+                cabinet.meterReadings += 1
+            }
+        }
+    }
+
+    /// The circuit of a circuit row. Rows come in circuit order within an interval: the circuit
+    /// after the last one is tried first, comparing bytes (no String per row); else the id is
+    /// looked up, and a circuit measured but never declared is added (no legacy watts, so no
+    /// baseline).
+    func circuit(_ statement: RawStatement, of cabinet: CabinetState) -> CircuitState {
+        if !cabinet.circuits.isEmpty {
+            let predicted = cabinet.lastIndex + 1 < cabinet.circuits.count ? cabinet.lastIndex + 1 : 0
+            if statement.equals(4, cabinet.circuits[predicted].idBytes) {
+                cabinet.lastIndex = predicted
+                return cabinet.circuits[predicted]
+            }
+        }
+        let channel = statement.string(4)
+        if let index = cabinet.circuitIndex[channel] {
+            cabinet.lastIndex = index
+            return cabinet.circuits[index]
+        }
+        let circuit = CircuitState(id: channel, legacyWatts: Timeline([]))
+        cabinet.circuits.append(circuit)
+        cabinet.circuits.sort { $0.id < $1.id }
+        cabinet.circuitIndex = Dictionary(uniqueKeysWithValues: cabinet.circuits.enumerated().map { ($1.id, $0) })
+        cabinet.lastIndex = cabinet.circuitIndex[channel] ?? -1
+        return circuit
     }
 
     /// Registers the cabinets and circuits to export, with their declarations, and their first
@@ -502,7 +534,7 @@ final class LedgerExporter {
                 ORDER BY start_unix LIMIT 1
                 """, arguments: [from, to, id]) ?? 900
             let state = CabinetState(id: id, site: site, native: native, circuits: circuits, darkHours: darkHours,
-                                     tariffs: tariffs, factors: factors)
+                                     tariffs: tariffs, factors: factors, delimiter: options.delimiter)
             let (a, b) = period(containing: from, state)
             state.periodStart = max(a, from)
             state.periodEnd = min(b, to)
@@ -517,7 +549,7 @@ final class LedgerExporter {
             let s = t - ((t % c.native) + c.native) % c.native
             return (s, s + c.native)
         case .hour:
-            let offset = Int64(c.clock.utcOffset(at: Date(timeIntervalSince1970: TimeInterval(t))))
+            let offset = Int64(c.offsets.offset(at: t))
             let local = t + offset
             let s = local - ((local % 3600) + 3600) % 3600 - offset
             return (s, s + 3600)
@@ -563,29 +595,27 @@ final class LedgerExporter {
             for circuit in c.circuits {
                 let missing = max(0, expected - circuit.present - circuit.gaps)
                 if circuit.csvID.isEmpty { circuit.csvID = writer.encode(circuit.id) }
-                try writeRow(c, circuit: circuit.id, intervals: expected, estimated: circuit.estimated,
-                             gaps: circuit.gaps + missing, energyWh: circuit.energyWh, meteredWh: nil,
-                             burningSeconds: circuit.burningSeconds, baselineWh: circuit.baselineWh, pvWh: nil,
-                             coveredSeconds: circuit.coveredSeconds, coveredDarkSeconds: circuit.coveredDarkSeconds,
-                             value: circuit.value, into: &circuit.totals, circuitField: circuit.csvID.isEmpty ? nil : circuit.csvID)
+                let row = RowFigures(intervals: expected, estimated: circuit.estimated, gaps: circuit.gaps + missing,
+                                     energyWh: circuit.energyWh, meteredWh: nil, burningSeconds: circuit.burningSeconds,
+                                     baselineWh: circuit.baselineWh, pvWh: nil, coveredSeconds: circuit.coveredSeconds,
+                                     coveredDarkSeconds: circuit.coveredDarkSeconds, value: circuit.value)
+                try writeRow(c, circuit: circuit.id, row, into: &circuit.totals, circuitField: circuit.csvID.isEmpty ? nil : circuit.csvID)
                 circuit.reset()
             }
         } else {
-            var energy: Int64 = 0, baseline: Int64 = 0, burning: Int64 = 0, estimated: Int64 = 0, gaps: Int64 = 0
-            var covered = 0.0, coveredDark = 0.0
-            var value = Valuation()
+            var row = RowFigures(intervals: expected * Int64(max(1, c.circuits.count)),
+                                 meteredWh: c.meterReadings > 0 ? c.meteredWh : nil, pvWh: c.pvWh)
             for circuit in c.circuits {
                 let missing = max(0, expected - circuit.present - circuit.gaps)
-                energy += circuit.energyWh; baseline += circuit.baselineWh; burning += circuit.burningSeconds
-                estimated += circuit.estimated; gaps += circuit.gaps + missing
-                covered = max(covered, circuit.coveredSeconds); coveredDark = max(coveredDark, circuit.coveredDarkSeconds)
-                value.merge(circuit.value)
+                row.energyWh += circuit.energyWh; row.baselineWh += circuit.baselineWh
+                row.burningSeconds += circuit.burningSeconds
+                row.estimated += circuit.estimated; row.gaps += circuit.gaps + missing
+                row.coveredSeconds = max(row.coveredSeconds, circuit.coveredSeconds)
+                row.coveredDarkSeconds = max(row.coveredDarkSeconds, circuit.coveredDarkSeconds)
+                row.value.merge(circuit.value)
                 circuit.reset()
             }
-            try writeRow(c, circuit: "all", intervals: expected * Int64(max(1, c.circuits.count)), estimated: estimated, gaps: gaps,
-                         energyWh: energy, meteredWh: c.meterReadings > 0 ? c.meteredWh : nil, burningSeconds: burning,
-                         baselineWh: baseline, pvWh: c.pvWh, coveredSeconds: covered, coveredDarkSeconds: coveredDark,
-                         value: value, into: &c.totals)
+            try writeRow(c, circuit: "all", row, into: &c.totals)
         }
         c.pvWh = 0; c.meteredWh = 0; c.meterReadings = 0
         // The next period starts where this one ended, even when this one was cut short by the
@@ -593,118 +623,6 @@ final class LedgerExporter {
         let (_, b) = period(containing: c.periodEnd, c)
         c.periodStart = c.periodEnd
         c.periodEnd = max(c.periodStart + 1, min(b, to))
-    }
-
-    func writeRow(_ c: CabinetState, circuit: String, intervals: Int64, estimated: Int64, gaps: Int64, energyWh: Int64,
-                  meteredWh: Int64?, burningSeconds: Int64, baselineWh: Int64, pvWh: Int64?,
-                  coveredSeconds: Double, coveredDarkSeconds: Double, value: Valuation,
-                  into keyTotals: inout ExportTotals, circuitField: [UInt8]? = nil) throws {
-        // The fields every row of the period shares, encoded once per period.
-        if c.periodText.start != c.periodStart {
-            let w = Date(timeIntervalSince1970: TimeInterval(c.periodStart))
-            let d = writer.delimiter
-            var fields = writer.encode(Self.iso(c.periodStart))
-            fields.append(d); fields += writer.encode(Self.iso(c.periodEnd))
-            fields.append(d); fields += writer.encode(Self.localISO(w, c.clock))
-            fields.append(d); fields += writer.encode(c.zoneIdentifier)
-            fields.append(d); fields += writer.encode(c.id)
-            c.periodText = (c.periodStart, fields)
-        }
-        writer.field(encoded: c.periodText.fields)
-        writer.field(encoded: circuitField ?? writer.encode(circuit))
-        writer.integer(intervals)
-        writer.integer(estimated)
-        writer.integer(gaps)
-        writer.decimal(intervals > 0 ? 100 * Double(intervals - gaps) / Double(intervals) : 0, scale: 2)
-        writer.fixed(energyWh, scale: 3)
-        if let m = meteredWh { writer.fixed(m, scale: 3) } else { writer.empty() }
-        writer.fixed((burningSeconds * 100 + 1800) / 3600, scale: 2)
-        writer.fixed(baselineWh, scale: 3)
-        writer.field(encoded: methodField)
-        if let model = options.adjustedBaseline, coveredSeconds > 0 {
-            writer.decimal(model(coveredSeconds, coveredDarkSeconds / 3600), scale: 3)
-        } else { writer.empty() }
-        let avoided = baselineWh - energyWh
-        writer.fixed(avoided, scale: 3)
-        if baselineWh > 0 { writer.decimal(100 * Double(avoided) / Double(baselineWh), scale: 2) } else { writer.empty() }
-        if let pv = pvWh {
-            writer.fixed(pv, scale: 3)
-            if energyWh > 0 { writer.decimal(100 * Double(pv) / Double(energyWh), scale: 2) } else { writer.empty() }
-        } else { writer.empty(); writer.empty() }
-        // Money: each interval's avoided Wh at the tariff in force then, rounded once per row.
-        // A row with no priced interval shows the tariff in force at its start, if any.
-        var cost: Int64?
-        let tariff = value.tariff != -1 ? value.tariff : c.tariffs.index(at: c.periodStart) ?? -1
-        if tariff != -1 {
-            if tariff >= 0 { writer.fixed(c.tariffs.values[tariff], scale: 6) } else { writer.empty() }   // -2: several
-            // Wh × (millionths per kWh) / 1000 = millionths; kept to ten-thousandths.
-            let m = value.costMicroWh / 1000
-            cost = (m + (m >= 0 ? 50 : -50)) / 100
-            writer.fixed(cost!, scale: 4)
-        } else { writer.empty(); writer.empty() }
-        var grams: Int64?
-        let factor = value.factor != -1 ? value.factor : c.factors.index(at: c.periodStart) ?? -1
-        if factor != -1 {
-            if !value.severalFactors {
-                if c.factorFields.isEmpty {
-                    // Value, name and source of every version: three fields, encoded once.
-                    c.factorFields = c.factors.values.map { f in
-                        var scratch = CSVWriter(handle: FileHandle.nullDevice, delimiter: options.delimiter, decimalComma: options.decimalComma)
-                        scratch.decimal(f.kgPerKilowattHour, scale: 4)
-                        return scratch.pendingBytes + [options.delimiter] + writer.encode(f.name) + [options.delimiter] + writer.encode(f.source)
-                    }
-                    c.factorUsed = Array(repeating: false, count: c.factors.values.count)
-                }
-                writer.field(encoded: c.factorFields[factor])
-                if !c.factorUsed[factor] {
-                    c.factorUsed[factor] = true
-                    if !result.emissionFactors.contains(c.factors.values[factor]) { result.emissionFactors.append(c.factors.values[factor]) }
-                }
-            } else {
-                writer.empty(); writer.text("several (see the ledger's declarations)"); writer.empty()
-                // The factors in force during the row.
-                for (i, f) in c.factors.values.enumerated() where c.factors.effective[i] < c.periodEnd
-                    && (i + 1 == c.factors.effective.count || c.factors.effective[i + 1] > c.periodStart) && !result.emissionFactors.contains(f) {
-                    result.emissionFactors.append(f)
-                }
-            }
-            grams = Int64(value.grams.rounded())
-            writer.fixed(grams!, scale: 3)
-        } else { writer.empty(); writer.empty(); writer.empty(); writer.empty() }
-        try writer.endRow()
-        result.rows += 1
-        func add(_ t: inout ExportTotals) {
-            t.energyWh += energyWh; t.baselineWh += baselineWh; t.pvWh += pvWh ?? 0
-            t.avoidedCostTenThousandths += cost ?? 0; t.avoidedCO2eGrams += grams ?? 0
-            t.intervals += intervals; t.estimatedIntervals += estimated; t.gapIntervals += gaps
-        }
-        add(&result.totals)
-        add(&keyTotals)
-        if options.collectRows {
-            result.collected.append(ExportedRow(
-                periodStart: Date(timeIntervalSince1970: TimeInterval(c.periodStart)),
-                periodEnd: Date(timeIntervalSince1970: TimeInterval(c.periodEnd)), cabinetID: c.id, circuitID: circuit,
-                energyWh: energyWh, baselineWh: baselineWh, pvWh: pvWh ?? 0, intervals: intervals, estimatedIntervals: estimated,
-                gapIntervals: gaps, coveredSeconds: coveredSeconds, coveredDarkSeconds: coveredDarkSeconds,
-                avoidedCostTenThousandths: cost, avoidedCO2eGrams: grams))
-        }
-    }
-
-    static func iso(_ s: Int64) -> String {
-        var t = time_t(s)
-        var parts = tm()
-        gmtime_r(&t, &parts)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                      parts.tm_hour, parts.tm_min, parts.tm_sec)
-    }
-
-    static func localISO(_ d: Date, _ clock: LocalClock) -> String {
-        let offset = clock.utcOffset(at: d)
-        let (date, seconds) = clock.local(d)
-        let sign = offset < 0 ? "-" : "+"
-        let o = abs(offset)
-        return String(format: "%@T%02d:%02d:%02d%@%02d:%02d", date.description, seconds / 3600, seconds / 60 % 60, seconds % 60,
-                      sign, o / 3600, o / 60 % 60)
     }
 }
 

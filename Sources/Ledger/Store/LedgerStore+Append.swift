@@ -41,107 +41,33 @@ extension LedgerStore {
     ///   - ``LedgerError/unknownCabinet(path:cabinetID:)`` when a cabinet was never registered;
     ///   - ``LedgerError/writeFailed(path:reason:)`` when SQLite fails (disk full, I/O error).
     public func append(_ batch: LedgerBatch) throws(LedgerError) {
-        if batch.isEmpty { return }
-        var rows: [MeasurementRow] = []
-        rows.reserveCapacity(batch.circuits.count + batch.production.count + batch.meters.count)
-        for r in batch.circuits {
-            let b = try validated(r)
-            rows.append(MeasurementRow(cabinet: r.cabinetID, kind: "circuit", channel: r.circuitID, start: b.start, end: b.end,
-                                       energyWh: r.energyWh, source: r.source.rawValue,
-                                       burningSeconds: Int64(r.burningSeconds), meanLevelTenths: Int64(r.meanLevel.tenths),
-                                       registerWh: nil))
-        }
-        for r in batch.production {
-            let b = try validated(r)
-            rows.append(MeasurementRow(cabinet: r.cabinetID, kind: "production", channel: r.inverterID, start: b.start, end: b.end,
-                                       energyWh: r.energyWh, source: EnergySource.metered.rawValue,
-                                       burningSeconds: nil, meanLevelTenths: nil, registerWh: nil))
-        }
-        for r in batch.meters {
-            let b = try validated(r)
-            rows.append(MeasurementRow(cabinet: r.cabinetID, kind: "meter", channel: r.meterID, start: b.start, end: b.end,
-                                       energyWh: r.energyWh, source: r.source.rawValue, burningSeconds: nil,
-                                       meanLevelTenths: nil, registerWh: r.registerWh))
-        }
-        let events = try batch.events.map { e throws(LedgerError) -> LedgerEvent in
-            if e.cabinetID.isEmpty {
-                throw .invalidRecord(path: self.path, record: "\(e.kind.rawValue) event", reason: "the cabinet id is empty")
-            }
-            return e
-        }
+        try append(contentsOf: [batch])
+    }
+
+    /// Appends several batches in one transaction, one after the other: the records, their
+    /// `seq` and their hashes are those that appending each batch in turn with ``append(_:)``
+    /// would give; only the commits differ (one here). Either every batch is written or none.
+    ///
+    /// - Throws: as ``append(_:)``; every batch is validated before anything is written.
+    public func append(contentsOf batches: [LedgerBatch]) throws(LedgerError) {
+        var validated: [ValidatedBatch] = []
+        validated.reserveCapacity(batches.count)
+        for batch in batches where !batch.isEmpty { validated.append(try self.validated(batch)) }
+        if validated.isEmpty { return }
         let path = self.path
-        let measurements = rows
+        let rows = validated
         try write { db in
-            var (seq, previous) = try LedgerStore.chainHead(db)
-            if !measurements.isEmpty {
-                let statement = try db.cachedStatement(sql: """
-                    INSERT INTO measurement (seq, cabinet_id, kind, channel_id, start_unix, end_unix, energy_wh,
-                        source, burning_seconds, mean_level_tenths, register_wh, hash)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-                let raw = statement.sqliteStatement
-                var record = CanonicalRecord(tag: CanonicalRecord.measurementTag)
-                for row in measurements {
-                    seq += 1
-                    record.reset(tag: CanonicalRecord.measurementTag)
-                    record.appendMeasurement(seq: seq, cabinet: row.cabinet, kind: row.kind, channel: row.channel, start: row.start,
-                                             end: row.end, energyWh: row.energyWh, source: row.source,
-                                             burningSeconds: row.burningSeconds, meanLevelTenths: row.meanLevelTenths,
-                                             registerWh: row.registerWh)
-                    previous = record.chained(after: previous)
-                    // Bound through the C API: no array of existentials per row.
-                    sqlite3_reset(raw)
-                    sqlite3_bind_int64(raw, 1, seq)
-                    sqlite3_bind_text(raw, 2, row.cabinet, -1, SQLITE_TRANSIENT_VALUE)
-                    sqlite3_bind_text(raw, 3, row.kind, -1, SQLITE_TRANSIENT_VALUE)
-                    sqlite3_bind_text(raw, 4, row.channel, -1, SQLITE_TRANSIENT_VALUE)
-                    sqlite3_bind_int64(raw, 5, row.start)
-                    sqlite3_bind_int64(raw, 6, row.end)
-                    sqlite3_bind_int64(raw, 7, row.energyWh)
-                    sqlite3_bind_text(raw, 8, row.source, -1, SQLITE_TRANSIENT_VALUE)
-                    for (i, v) in [(9, row.burningSeconds), (10, row.meanLevelTenths), (11, row.registerWh)] as [(Int32, Int64?)] {
-                        if let v { sqlite3_bind_int64(raw, i, v) } else { sqlite3_bind_null(raw, i) }
-                    }
-                    _ = previous.bytes.withUnsafeBytes { sqlite3_bind_blob(raw, 12, $0.baseAddress, 32, SQLITE_TRANSIENT_VALUE) }
-                    let code = sqlite3_step(raw)
-                    if code != SQLITE_DONE {
-                        let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
-                        let extended = sqlite3_extended_errcode(db.sqliteConnection)
-                        sqlite3_reset(raw)
-                        let error = DatabaseError(resultCode: ResultCode(rawValue: extended), message: message)
-                        if error.resultCode == .SQLITE_CONSTRAINT {
-                            throw LedgerStore.constraintError(error, path: path, cabinetID: row.cabinet, interval: row.description)
-                        }
-                        throw error
-                    }
-                }
-                sqlite3_reset(raw)
-            }
-            if !events.isEmpty {
-                let statement = try db.cachedStatement(sql: """
-                    INSERT INTO event (seq, cabinet_id, at_unix, kind, subject, detail, hash)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """)
-                for e in events {
-                    seq += 1
-                    let at = LedgerStore.seconds(e.at)
-                    previous = CanonicalRecord.event(seq: seq, cabinet: e.cabinetID, at: at, kind: e.kind.rawValue,
-                                                     subject: e.subject, detail: e.detail).chained(after: previous)
-                    statement.setUncheckedArguments([seq, e.cabinetID, at, e.kind.rawValue, e.subject, e.detail, previous.data])
-                    do {
-                        try statement.execute()
-                    } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-                        throw LedgerStore.constraintError(error, path: path, cabinetID: e.cabinetID,
-                                                          interval: "\(e.kind.rawValue) event at \(LedgerStore.iso(at))")
-                    }
-                }
+            var chain = try ChainAppender(db, path: path)
+            for batch in rows {
+                for row in batch.measurements { try chain.append(row) }
+                for event in batch.events { try chain.append(event) }
             }
         }
     }
 
-    /// The last position and hash of the chain (0 and the genesis hash when empty).
+    /// The chain's head: the query is prepared once per connection (a cached statement).
     static func chainHead(_ db: Database) throws -> (Int64, ChainHash) {
-        let row = try Row.fetchOne(db, sql: """
+        let statement = try db.cachedStatement(sql: """
             SELECT seq, hash FROM (
                 SELECT seq, hash FROM measurement WHERE seq = (SELECT max(seq) FROM measurement)
                 UNION ALL
@@ -150,9 +76,46 @@ extension LedgerStore {
                 SELECT seq, hash FROM declaration WHERE seq = (SELECT max(seq) FROM declaration)
             ) ORDER BY seq DESC LIMIT 1
             """)
-        guard let row else { return (0, .genesis) }
+        guard let row = try Row.fetchOne(statement) else { return (0, .genesis) }
         let data: Data = row[1]
         return (row[0], ChainHash(data: data) ?? .genesis)
+    }
+
+    /// A batch's rows, validated, in chain order: measurements (circuits, production, meters),
+    /// then events.
+    struct ValidatedBatch: Sendable {
+        var measurements: [MeasurementRow] = []
+        var events: [LedgerEvent] = []
+    }
+
+    /// Validates every record of `batch` and turns its intervals into measurement rows.
+    func validated(_ batch: LedgerBatch) throws(LedgerError) -> ValidatedBatch {
+        var out = ValidatedBatch()
+        out.measurements.reserveCapacity(batch.circuits.count + batch.production.count + batch.meters.count)
+        for r in batch.circuits {
+            let b = try validated(r)
+            out.measurements.append(MeasurementRow(
+                cabinet: r.cabinetID, kind: "circuit", channel: r.circuitID, start: b.start, end: b.end, energyWh: r.energyWh,
+                source: r.source.rawValue, burningSeconds: Int64(r.burningSeconds), meanLevelTenths: Int64(r.meanLevel.tenths),
+                registerWh: nil))
+        }
+        for r in batch.production {
+            let b = try validated(r)
+            out.measurements.append(MeasurementRow(
+                cabinet: r.cabinetID, kind: "production", channel: r.inverterID, start: b.start, end: b.end, energyWh: r.energyWh,
+                source: EnergySource.metered.rawValue, burningSeconds: nil, meanLevelTenths: nil, registerWh: nil))
+        }
+        for r in batch.meters {
+            let b = try validated(r)
+            out.measurements.append(MeasurementRow(
+                cabinet: r.cabinetID, kind: "meter", channel: r.meterID, start: b.start, end: b.end, energyWh: r.energyWh,
+                source: r.source.rawValue, burningSeconds: nil, meanLevelTenths: nil, registerWh: r.registerWh))
+        }
+        for e in batch.events where e.cabinetID.isEmpty {
+            throw .invalidRecord(path: path, record: "\(e.kind.rawValue) event", reason: "the cabinet id is empty")
+        }
+        out.events = batch.events
+        return out
     }
 
     /// One measurement row, validated, before it gets its place in the chain.
