@@ -9,7 +9,6 @@ let package = Package(
     dependencies: [
         .package(name: "Lanterne", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
-        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         .executableTarget(
@@ -43,10 +42,9 @@ let package = Package(
             name: "SimulationBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Astronomy", package: "Lanterne"),
                 .product(name: "Cabinet", package: "Lanterne"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Ledger", package: "Lanterne"),
-                .product(name: "Recording", package: "Lanterne"),
                 .product(name: "Simulation", package: "Lanterne"),
             ],
             path: "Benchmarks/SimulationBenchmarks",

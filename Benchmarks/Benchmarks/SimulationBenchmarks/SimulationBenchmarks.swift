@@ -12,10 +12,9 @@
 // Run: cd Benchmarks && swift package --allow-writing-to-package-directory benchmark --target SimulationBenchmarks
 import Benchmark
 import Cabinet
-import Crypto
+import Astronomy
 import Foundation
 import Ledger
-import Recording
 import Simulation
 
 let repository = URL(fileURLWithPath: #filePath)
@@ -77,10 +76,10 @@ let benchmarks: @Sendable () -> Void = {
 
 let rowsPerSecond = BenchmarkMetric.custom("rows/s", polarity: .prefersLarger, useScalingFactor: false)
 
-/// What `lanterne simulate --cabinet examples/montdidier.yaml --from 2026-01-01 --to 2027-01-01
-/// --ledger PATH` does after parsing its arguments (Sources/lanterne/SimulateCommand.swift): a new
-/// ledger with a new key file, the key's declaration, the recorder (declarations, run events),
-/// the year simulated into it, the store closed. Returns the rows written.
+/// `lanterne simulate --cabinet examples/montdidier.yaml --from 2026-01-01 --to 2027-01-01
+/// --ledger PATH` after parsing: the cabinet file loaded, then the one function the command calls
+/// (`CabinetSimulator.run(from:to:ledger:…)`: a new ledger and key file, the key's declaration,
+/// the recorder, the year, the store closed). Returns the rows written.
 func simulateIntoLedger(at ledger: String) throws -> Int {
     for suffix in ["", "-wal", "-shm", ".key"] { try? FileManager.default.removeItem(atPath: ledger + suffix) }
     let path = repository.appendingPathComponent("examples/montdidier.yaml").path
@@ -88,53 +87,22 @@ func simulateIntoLedger(at ledger: String) throws -> Int {
         fatalError("cannot load \(path)")   // benchmark harness only
     }
     let simulator = try CabinetSimulator(configuration: config, seed: config.simulation.seed)
-    let store = try LedgerStore.open(path: ledger)
-    let log = try store.declarationLog()
-    precondition(log.currentKey == nil, "a new ledger has no key")
-    let (signing, _) = try SigningKeyFile.loadOrCreate(at: ledger + ".key")
-    try store.createSigningKey(signing, effective: year2026.from)
-    var recorder = try LedgerRecorder(
-        store: store, configuration: config, from: year2026.from,
-        origin: .simulation(generator: "lanterne benchmark", from: year2026.from, to: year2026.to, seed: config.simulation.seed),
-        signer: signing)
-    blackHole(try simulator.run(from: year2026.from, to: year2026.to, recorder: &recorder))
-    try store.close()
-    return recorder.rows
+    let run = try simulator.run(from: year2026.from, to: year2026.to, ledger: ledger, keyPath: ledger + ".key",
+                                generator: "lanterne benchmark")
+    return run.rows
 }
 
-/// What `lanterne ledger export --ledger LEDGER --from 2026-01-01 --to 2027-01-01 --interval 15m
-/// --by circuit --out CSV` does (Sources/lanterne/LedgerExportCommand.swift): the key in force
-/// checked against the key file, the CSV, its summary, the manifest signed. Returns the rows.
+/// `lanterne ledger export --ledger LEDGER --from 2026-01-01 --to 2027-01-01 --interval 15m
+/// --by circuit --out CSV` after parsing: the one function the command calls
+/// (`LedgerStore.exportFiles`: the key in force checked against the key file, the CSV, its
+/// summary, the manifest signed). Returns the rows.
 func exportLikeTheCLI(ledger: String, csvPath: String) throws -> Int {
     let store = try LedgerStore.open(path: ledger)
     defer { try? store.close() }
-    guard let zone = try store.cabinets().first.flatMap({ TimeZone(identifier: $0.timeZone) }) else {
-        fatalError("\(ledger) has no cabinet")   // benchmark harness only
-    }
-    blackHole(zone)
-    let options = ExportOptions(from: year2026.from, to: year2026.to, interval: .native, grouping: .circuit)
-    guard let inForce = try store.declarationLog().currentKey else { fatalError("\(ledger) has no signing key") }
-    let signingKey = try SigningKeyFile.load(at: ledger + ".key")
-    precondition(signingKey.publicKeyHex == inForce.publicKey, "not the ledger's key")
-    guard FileManager.default.createFile(atPath: csvPath, contents: nil), let handle = FileHandle(forWritingAtPath: csvPath) else {
-        fatalError("cannot create \(csvPath)")
-    }
-    let result = try store.export(options, to: handle)
-    try handle.close()
-    let summaryPath = csvPath + ".summary.csv"
-    let summary = ExportSummaryWriter.text(result, options: options)
-    try Data(summary.utf8).write(to: URL(fileURLWithPath: summaryPath))
-    let head = try store.chainHeadForExport()
-    let iso = ISO8601DateFormatter()
-    var manifest = ExportManifest(
-        csvFile: (csvPath as NSString).lastPathComponent, csvSHA256: result.sha256, csvBytes: result.bytes, rows: result.rows,
-        columns: result.columns, periodStartUTC: iso.string(from: options.from), periodEndUTC: iso.string(from: options.to),
-        interval: "15m", grouping: "circuit", cabinet: nil, delimiter: ",", decimalComma: false,
-        ledgerFile: (ledger as NSString).lastPathComponent, chainHead: head.hash.hex, chainRecords: head.records,
-        summaryFile: (summaryPath as NSString).lastPathComponent,
-        summarySHA256: Hex.encode(Data(SHA256.hash(data: Data(summary.utf8)))),
-        generator: "lanterne benchmark", createdAtUTC: iso.string(from: Date()), publicKey: "")
-    try manifest.sign(with: signingKey)
-    try manifest.json().write(to: URL(fileURLWithPath: csvPath + ".manifest.json"))
-    return result.rows
+    guard let from = CivilDate("2026-01-01"), let to = CivilDate("2027-01-01") else { fatalError("dates") }
+    let request = ExportRequest(
+        from: from, to: to,
+        interval: .native, grouping: .circuit, cabinet: nil, csvPath: csvPath, delimiter: ",", decimalComma: false,
+        baselinePeriod: nil, keyPath: ledger + ".key", generator: "lanterne benchmark")
+    return try store.exportFiles(request).result.rows
 }
