@@ -28,7 +28,7 @@ import Testing
         let keyPath = dir.appendingPathComponent("m.key").path, ledger = dir.appendingPathComponent("m.sqlite").path
         try (Self.key + "\n").write(toFile: keyPath, atomically: true, encoding: .utf8)
 
-        let config = try #require(CabinetLoader.load(path: Self.repo.appendingPathComponent("examples/montdidier.yaml").path).value)
+        let config = try #require(CabinetLoader.load(path: try Self.fixture().path).value)
         let from = try #require(CivilDate("2026-03-01")), to = try #require(CivilDate("2026-05-01"))
         let clock = LocalClock(timeZone: config.site.timeZone)
         _ = try CabinetSimulator(configuration: config, seed: 2026)
@@ -40,6 +40,19 @@ import Testing
                                            generatedAt: Date(timeIntervalSince1970: 1_780_000_000))
         try store.close()
         try Golden.check(ReportRenderer.html(data), against: Self.golden, update: "LANTERNE_UPDATE_GOLDEN=1 swift test --filter ReportGoldenTests")
+    }
+
+    /// The cabinet, board and profile files copied to a fixed place: the ledger chains the
+    /// profile's path with its activation, so a path inside this checkout would make the chain
+    /// head, and the page, depend on where the repository was cloned.
+    static func fixture() throws -> URL {
+        let root = URL(fileURLWithPath: "/tmp/lanterne-golden-fixture")
+        for file in ["examples/montdidier.yaml", "boards/simulated.yaml", "profiles/montdidier.yaml"] {
+            let target = root.appendingPathComponent(file)
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(contentsOf: repo.appendingPathComponent(file)).write(to: target, options: .atomic)
+        }
+        return root.appendingPathComponent("examples/montdidier.yaml")
     }
 
     @Test func aMismatchNamesItsFirstDifferingLine() {
