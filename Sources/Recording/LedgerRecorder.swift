@@ -85,7 +85,7 @@ public struct LedgerRecorder {
     public struct OverlapError: Error, CustomStringConvertible {
         public var path: String, cabinetID: String, lastEnd: Date, from: Date
         public var description: String {
-            "\(path) already holds intervals of cabinet \(cabinetID) up to \(LedgerRecorder.iso(lastEnd)), after the start of this run (\(LedgerRecorder.iso(from))): use another ledger, or start at \(LedgerRecorder.iso(lastEnd)) or later"
+            "\(path) already holds intervals of cabinet \(cabinetID) up to \(InstantText.isoUTC(lastEnd)), after the start of this run (\(InstantText.isoUTC(from))): use another ledger, or start at \(InstantText.isoUTC(lastEnd)) or later"
         }
     }
 
@@ -148,9 +148,4 @@ public struct LedgerRecorder {
         return batch
     }
 
-    static func iso(_ d: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        return f.string(from: d)
-    }
 }

@@ -82,7 +82,7 @@ public enum RunOrigin: Sendable, Hashable {
     var detail: String {
         switch self {
         case let .simulation(generator, from, to, seed):
-            "\(generator) simulate from \(LedgerRecorder.iso(from)) to \(LedgerRecorder.iso(to)), seed \(seed)"
+            "\(generator) simulate from \(InstantText.isoUTC(from)) to \(InstantText.isoUTC(to)), seed \(seed)"
         }
     }
 }
