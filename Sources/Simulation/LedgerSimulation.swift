@@ -27,6 +27,16 @@ extension CabinetSimulator {
                     progress: (Double) -> Void = { _ in }) throws -> LedgerSimulation {
         let isNew = !FileManager.default.fileExists(atPath: path)
         let store = try LedgerStore.open(path: path)
+        do {
+            return try run(from: from, to: to, store: store, isNew: isNew, keyPath: keyPath, generator: generator, progress: progress)
+        } catch {
+            try? store.close()   // a failed run still leaves the file whole on its own
+            throw error
+        }
+    }
+
+    func run(from: Date, to: Date, store: LedgerStore, isNew: Bool, keyPath: String, generator: String,
+             progress: (Double) -> Void) throws -> LedgerSimulation {
         var newKey: (String, String, Bool)?
         let signer: Curve25519.Signing.PrivateKey?
         if try store.declarationLog().currentKey != nil {

@@ -42,11 +42,8 @@ struct ExportLedger: ParsableCommand {
     @Flag(help: "Decimal comma, for spreadsheets set to French conventions (needs --delimiter ';').")
     var decimalComma = false
 
-    @Option(help: ArgumentHelp("IPMVP option B: start of a metered baseline period (old installation) in this ledger; fills adjusted_baseline_kwh (with --by cabinet).", valueName: Day.valueName))
-    var baselineFrom: Day?
-
-    @Option(help: ArgumentHelp("End (exclusive) of the baseline period.", valueName: Day.valueName))
-    var baselineTo: Day?
+    /// IPMVP option B, with `--by cabinet`: fills adjusted_baseline_kwh.
+    @OptionGroup var baseline: BaselinePeriodOptions
 
     @Option(help: ArgumentHelp("The ledger's Ed25519 signing key file (default: <ledger>.key).", valueName: "file"))
     var key: String?
@@ -59,16 +56,8 @@ struct ExportLedger: ParsableCommand {
         if decimalComma && delimiter == "," {
             throw ValidationError("--decimal-comma needs --delimiter ';' (a comma cannot separate both fields and decimals)")
         }
-        guard (baselineFrom == nil) == (baselineTo == nil) else {
-            throw ValidationError("give both --baseline-from and --baseline-to, or neither")
-        }
-        if let a = baselineFrom, let b = baselineTo {
-            guard a < b else {
-                throw ValidationError("--baseline-from and --baseline-to must be dates YYYY-MM-DD, the second after the first")
-            }
-            guard by.grouping == .cabinet else {
-                throw ValidationError("the IPMVP baseline is fitted per cabinet: use it with --by cabinet")
-            }
+        if baseline.period != nil, by.grouping != .cabinet {
+            throw ValidationError("the IPMVP baseline is fitted per cabinet: use it with --by cabinet")
         }
     }
 
@@ -80,7 +69,7 @@ struct ExportLedger: ParsableCommand {
         let request = ExportRequest(
             from: period.from.date, to: period.to.date, interval: interval.interval, grouping: by.grouping, cabinet: cabinet,
             csvPath: csvPath, delimiter: delimiter, decimalComma: decimalComma,
-            baselinePeriod: baselineFrom.flatMap { a in baselineTo.map { (a.date, $0.date) } },
+            baselinePeriod: baseline.period,
             keyPath: options.keyPath(key), generator: "lanterne \(LanterneVersion.string)")
         let bar = ProgressBar(enabled: !quiet && Console.stderrIsTerminal, label: "exporting \(period.from) → \(period.to)")
         let began = ContinuousClock.now

@@ -1,4 +1,5 @@
 import Foundation
+import Units
 import GRDB
 import GRDBSQLite
 
@@ -216,6 +217,6 @@ extension LedgerStore {
 
     /// `2026-01-01T17:00:00Z`.
     static func iso(_ seconds: Int64) -> String {
-        Date(timeIntervalSince1970: TimeInterval(seconds)).formatted(.iso8601)
+        InstantText.isoUTC(Date(timeIntervalSince1970: TimeInterval(seconds)))
     }
 }
