@@ -12,8 +12,10 @@ import Units
 /// that happened during it) is chained in the same way whatever the transactions; how many
 /// intervals one transaction holds is the recorder's ``Transactions``, decided by the
 /// ``RunOrigin``: the controller in a cabinet commits each interval (a crash loses at most the
-/// interval in progress), a simulation, which can be rerun, commits each `record(_:)` call (a
-/// lighting day). Either way the chain stays whole, and it is the same chain, byte for byte.
+/// interval in progress); a simulation, which can be rerun, commits each `record(_:)` call (a
+/// lighting day), written on the ledger's writer thread while it simulates the next day
+/// (``AppendPipeline``). Either way the chain stays whole, and it is the same chain, byte for
+/// byte. Call ``finish()`` before closing the store.
 ///
 /// The ledger stores whole watt-hours per interval. Rounding each interval separately would
 /// let a year's sum drift from the true total by up to half a watt-hour per row, so the
@@ -29,6 +31,9 @@ public struct LedgerRecorder {
     public private(set) var rows = 0
     /// How intervals are grouped into transactions (the origin's choice; tests set it).
     public internal(set) var transactions: Transactions
+    /// The writer thread of ``Transactions/eachRecordCallInBackground``, started by the first
+    /// `record(_:)`.
+    var pipeline: AppendPipeline?
 
     /// How many intervals one transaction holds.
     public enum Transactions: Sendable, Hashable {
@@ -36,6 +41,10 @@ public struct LedgerRecorder {
         case eachInterval
         /// One transaction per `record(_:)` call: all its intervals or none.
         case eachRecordCall
+        /// One transaction per `record(_:)` call, written on the ledger's writer thread while
+        /// the caller goes on. A failure is thrown by a later `record(_:)` or by ``finish()``;
+        /// the ledger then holds every call before the failed one, and the run is over.
+        case eachRecordCallInBackground
     }
 
     /// Refuses a period the ledger already covers for the cabinet, declares what changed in the
@@ -118,7 +127,20 @@ public struct LedgerRecorder {
                 throw error
             }
             rows += batches.reduce(0) { $0 + $1.count }
+        case .eachRecordCallInBackground:
+            let pipeline = try self.pipeline ?? AppendPipeline(store: store)
+            self.pipeline = pipeline
+            let batches = intervals.map { batch($0) }
+            try pipeline.submit(batches)
+            rows += batches.reduce(0) { $0 + $1.count }
         }
+    }
+
+    /// Waits until every interval recorded is written.
+    ///
+    /// - Throws: the `LedgerError` of a write that failed in the background.
+    public func finish() throws {
+        try pipeline?.finish()
     }
 
     /// One interval as the ledger records it: whole watt-hours (the remainders carried), the

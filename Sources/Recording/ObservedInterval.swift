@@ -70,9 +70,10 @@ public enum RunOrigin: Sendable, Hashable {
     case simulation(generator: String, from: Date, to: Date, seed: UInt64)
 
     /// How a run from this origin groups its intervals into transactions: a simulation can be
-    /// rerun, so it commits a `record(_:)` call (a lighting day) at a time.
+    /// rerun, so it commits a `record(_:)` call (a lighting day) at a time, written while it
+    /// simulates the next.
     var transactions: LedgerRecorder.Transactions {
-        switch self { case .simulation: .eachRecordCall }
+        switch self { case .simulation: .eachRecordCallInBackground }
     }
 
     var subject: String {

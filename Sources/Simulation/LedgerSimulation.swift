@@ -53,6 +53,7 @@ extension CabinetSimulator {
             store: store, configuration: configuration, from: from,
             origin: .simulation(generator: generator, from: from, to: to, seed: seed), signer: signer)
         let report = try run(from: from, to: to, recorder: &recorder, progress: progress)
+        try recorder.finish()
         try store.close()
         return LedgerSimulation(report: report, rows: recorder.rows, newKey: newKey)
     }

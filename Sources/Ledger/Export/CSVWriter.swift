@@ -1,25 +1,28 @@
 import Foundation
 
 /// Writes RFC 4180 CSV (UTF-8, CRLF line ends, fields quoted only when they must be) into a
-/// buffer flushed to a file handle, with number formatting that allocates nothing: exports of
-/// millions of rows spend their time in SQLite, not in `String(format:)`.
+/// buffer flushed to a file, with number formatting that allocates nothing: exports of millions
+/// of rows spend their time in SQLite, not in `String(format:)`.
+///
+/// Each full buffer is hashed and written on a thread of its own (``ChunkSink``) while the next
+/// one fills.
 struct CSVWriter {
-    let handle: FileHandle
     let delimiter: UInt8
     let decimalSeparator: UInt8
     private var buffer: [UInt8] = []
     private var firstField = true
-    /// Bytes written so far.
-    private(set) var bytesWritten = 0
-    /// SHA-256 of everything written, updated as it is flushed.
-    var digest = SHA256Stream()
+    private let sink: ChunkSink?
 
-    init(handle: FileHandle, delimiter: UInt8, decimalComma: Bool) {
-        self.handle = handle
+    /// A writer into `handle`; with no handle, one whose bytes stay in ``pendingBytes``.
+    init(handle: FileHandle?, delimiter: UInt8, decimalComma: Bool) {
+        self.sink = handle.map(ChunkSink.init)
         self.delimiter = delimiter
         self.decimalSeparator = decimalComma ? UInt8(ascii: ",") : UInt8(ascii: ".")
-        buffer.reserveCapacity(1 << 20)
+        buffer.reserveCapacity(Self.chunkSize)
     }
+
+    /// How many bytes are buffered before they are handed to the file.
+    static let chunkSize = 1 << 20
 
     private mutating func separator() {
         if !firstField { buffer.append(delimiter) }
@@ -139,23 +142,83 @@ struct CSVWriter {
         buffer.append(13)
         buffer.append(10)
         firstField = true
-        if buffer.count >= 1 << 20 { try flush() }
+        if buffer.count >= Self.chunkSize { try flush() }
     }
 
+    /// Hands what is buffered to the file.
+    ///
+    /// - Throws: the error of an earlier chunk's write.
     mutating func flush() throws {
-        guard !buffer.isEmpty else { return }
-        digest.update(buffer)
-        try handle.write(contentsOf: buffer)
-        bytesWritten += buffer.count
-        buffer.removeAll(keepingCapacity: true)
+        guard let sink, !buffer.isEmpty else { return }
+        var full: [UInt8] = []
+        full.reserveCapacity(Self.chunkSize + 4096)
+        swap(&full, &buffer)
+        try sink.write(full)
+    }
+
+    /// Flushes, waits until every byte is written, and gives their count and SHA-256.
+    ///
+    /// - Throws: the error of a write.
+    mutating func finish() throws -> (bytes: Int, sha256: String) {
+        try flush()
+        guard let sink else { return (0, ChunkSink.hex(SHA256())) }
+        return try sink.finish()
     }
 }
 
 import Crypto
+import Dispatch
+import Synchronization
 
-/// An incremental SHA-256 (a value wrapper around swift-crypto's hasher).
-struct SHA256Stream {
-    private var hasher = SHA256()
-    mutating func update(_ bytes: [UInt8]) { bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) } }
-    func hex() -> String { hasher.finalize().map { String(format: "%02x", $0) }.joined() }
+/// Hashes and writes chunks to a file on a serial queue of its own, in the order given, while
+/// the caller prepares the next: at most two chunks wait.
+final class ChunkSink: Sendable {
+    private let handle: FileHandle
+    private let queue = DispatchQueue(label: "lanterne.csv-writer")
+    private let places = DispatchSemaphore(value: 2)
+    private let state = Mutex(State())
+
+    private struct State {
+        var hasher = SHA256()
+        var bytes = 0
+        var failure: (any Error)?
+    }
+
+    init(handle: FileHandle) {
+        self.handle = handle
+    }
+
+    /// Queues `chunk`; waits while two chunks are waiting already.
+    ///
+    /// - Throws: the error of an earlier chunk's write (later chunks are not written).
+    func write(_ chunk: [UInt8]) throws {
+        if let error = state.withLock({ $0.failure }) { throw error }
+        places.wait()
+        queue.async { [self] in
+            defer { places.signal() }
+            guard state.withLock({ $0.failure == nil }) else { return }
+            do {
+                try handle.write(contentsOf: chunk)
+                state.withLock { state in
+                    chunk.withUnsafeBytes { state.hasher.update(bufferPointer: $0) }
+                    state.bytes += chunk.count
+                }
+            } catch {
+                state.withLock { $0.failure = error }
+            }
+        }
+    }
+
+    /// Waits for every queued chunk; their byte count and SHA-256 in hex.
+    func finish() throws -> (bytes: Int, sha256: String) {
+        queue.sync {}
+        return try state.withLock { state in
+            if let error = state.failure { throw error }
+            return (state.bytes, Self.hex(state.hasher))
+        }
+    }
+
+    static func hex(_ hasher: SHA256) -> String {
+        hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
 }

@@ -369,7 +369,7 @@ final class LedgerExporter {
         for cabinet in cabinets.values.sorted(by: { $0.id < $1.id }) {
             while cabinet.periodStart < to { try flush(cabinet) }
         }
-        try writer.flush()
+        let written = try writer.finish()
         for c in cabinets.values {
             if options.grouping == .cabinet {
                 result.byKey[c.id] = c.totals
@@ -378,8 +378,8 @@ final class LedgerExporter {
             }
         }
         progress(1)
-        result.bytes = writer.bytesWritten
-        result.sha256 = writer.digest.hex()
+        result.bytes = written.bytes
+        result.sha256 = written.sha256
         return result
     }
 

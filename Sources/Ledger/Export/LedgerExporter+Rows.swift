@@ -126,7 +126,7 @@ extension LedgerExporter {
     func encodeFactorFields(_ c: CabinetState) {
         if c.factorFields.isEmpty {
             c.factorFields = c.factors.values.map { f in
-                var scratch = CSVWriter(handle: FileHandle.nullDevice, delimiter: options.delimiter, decimalComma: options.decimalComma)
+                var scratch = CSVWriter(handle: nil, delimiter: options.delimiter, decimalComma: options.decimalComma)
                 scratch.decimal(f.kgPerKilowattHour, scale: 4)
                 return scratch.pendingBytes + [options.delimiter] + writer.encode(f.name) + [options.delimiter] + writer.encode(f.source)
             }

@@ -57,12 +57,16 @@ extension LedgerStore {
         if validated.isEmpty { return }
         let path = self.path
         let rows = validated
-        try write { db in
-            var chain = try ChainAppender(db, path: path)
-            for batch in rows {
-                for row in batch.measurements { try chain.append(row) }
-                for event in batch.events { try chain.append(event) }
-            }
+        try write { db in try LedgerStore.insert(rows, db, path: path) }
+    }
+
+    /// Chains and inserts validated batches after the chain's current end, inside the caller's
+    /// transaction.
+    static func insert(_ batches: [ValidatedBatch], _ db: Database, path: String) throws {
+        var chain = try ChainAppender(db, path: path)
+        for batch in batches {
+            for row in batch.measurements { try chain.append(row) }
+            for event in batch.events { try chain.append(event) }
         }
     }
 

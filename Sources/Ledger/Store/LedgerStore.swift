@@ -191,11 +191,29 @@ public final class LedgerStore: Sendable {
     func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws(LedgerError) -> T {
         do {
             return try pool.write(body)
-        } catch let error as LedgerError {
-            throw error
         } catch {
-            throw .writeFailed(path: path, reason: LedgerStore.describe(error))
+            throw writeError(error)
         }
+    }
+
+    /// Sets the writer connection's `wal_autocheckpoint` (WAL pages between two automatic
+    /// checkpoints) and returns the value it had.
+    func setAutocheckpoint(_ pages: Int) throws(LedgerError) -> Int {
+        do {
+            return try pool.writeWithoutTransaction { db in
+                let before = try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") ?? 1000
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(pages)")
+                return before
+            }
+        } catch {
+            throw writeError(error)
+        }
+    }
+
+    /// A failed write as a ``LedgerError``: ledger errors as they are, others as
+    /// ``LedgerError/writeFailed(path:reason:)``.
+    func writeError(_ error: any Error) -> LedgerError {
+        (error as? LedgerError) ?? .writeFailed(path: path, reason: LedgerStore.describe(error))
     }
 
     /// SQLite's own message for a GRDB error, without the SQL text.
