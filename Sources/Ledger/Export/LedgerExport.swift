@@ -235,7 +235,8 @@ final class LedgerExporter {
 
     final class CircuitState {
         let id: String
-        let idBytes: [UInt8]
+        /// The number the measurement feed gives its id (-1 until its first row).
+        var channel: Int32 = -1
         /// The id as a CSV field.
         var csvID: [UInt8] = []
         /// Legacy watts as declared over time, and the value in force over [from, until).
@@ -251,7 +252,6 @@ final class LedgerExporter {
         var coveredSeconds: Double = 0, coveredDarkSeconds: Double = 0
         init(id: String, legacyWatts: Timeline<Double>) {
             self.id = id
-            self.idBytes = Array(id.utf8)
             self.legacyWatts = legacyWatts
         }
         func reset() {
@@ -314,6 +314,8 @@ final class LedgerExporter {
     }
 
     var cabinets: [String: CabinetState] = [:]
+    /// The measurement feed's channel names, by number.
+    var channelNames: [String] = []
     var methodField: [UInt8] = []
     let declarations: DeclarationLog
     let currencyColumn: String
@@ -406,6 +408,7 @@ final class LedgerExporter {
 
     /// Reads `measurement` over [from, to) in key order (start first), adding each interval to
     /// its cabinet's period and writing each period once the first interval after it comes.
+    /// SQLite reads on a thread of its own (``MeasurementFeed``) while the rows are added here.
     func readMeasurements(from: Int64, to: Int64, progress: (Double) -> Void) throws {
         let statement = try RawStatement(db, """
             SELECT start_unix, end_unix, cabinet_id, kind, channel_id, energy_wh, source, burning_seconds
@@ -413,48 +416,46 @@ final class LedgerExporter {
             """)
         statement.bind(1, from)
         statement.bind(2, to)
-        var lastCabinetBytes = [UInt8](), lastCabinet: CabinetState?
+        let feed = MeasurementFeed(statement)
+        defer { feed.close() }
+        var cabinetOfName: [CabinetState?] = []   // by the feed's cabinet number; nil: not exported
         var count = 0
         let span = Double(max(1, to - from))
-        while try statement.step() {
-            let start = statement.int(0)
-            // Cabinet lookup, cached on the id's bytes.
-            let cabinet: CabinetState
-            if let last = lastCabinet, statement.equals(2, lastCabinetBytes) {
-                cabinet = last
-            } else {
-                let id = statement.string(2)
-                guard let c = cabinets[id] else { continue }
-                cabinet = c
-                lastCabinet = c
-                lastCabinetBytes = Array(id.utf8)
+        while let chunk = try feed.next() {
+            while cabinetOfName.count < feed.cabinetNames.count {
+                cabinetOfName.append(cabinets[feed.cabinetNames[cabinetOfName.count]])
             }
-            while start >= cabinet.periodEnd { try flush(cabinet) }
-            add(statement, start: start, to: cabinet)
-            count += 1
-            if count & 0xFFFF == 0 { progress(Double(start - from) / span) }
+            channelNames = feed.channelNames
+            for row in 0 ..< chunk.count {
+                guard let cabinet = cabinetOfName[Int(chunk.cabinet[row])] else { continue }
+                let start = chunk.start[row]
+                while start >= cabinet.periodEnd { try flush(cabinet) }
+                add(chunk, row, start: start, to: cabinet)
+            }
+            count += chunk.count
+            if count & 0xFFFF == 0 { progress(Double((chunk.start.last ?? from) - from) / span) }
         }
     }
 
-    /// Adds the measurement row `statement` is on to its cabinet's current period.
-    func add(_ statement: RawStatement, start: Int64, to cabinet: CabinetState) {
-        let energy = statement.int(5)
-        let source = statement.firstByte(6)   // m(etered), e(stimated), g(ap)
-        switch statement.firstByte(3) {
+    /// Adds row `row` of `chunk` to its cabinet's current period.
+    func add(_ chunk: MeasurementFeed.Chunk, _ row: Int, start: Int64, to cabinet: CabinetState) {
+        let energy = chunk.energyWh[row]
+        let source = chunk.source[row]   // m(etered), e(stimated), g(ap)
+        switch chunk.kind[row] {
         case UInt8(ascii: "c"):
-            let circuit = self.circuit(statement, of: cabinet)
+            let circuit = self.circuit(channel: chunk.channel[row], of: cabinet)
             if source == UInt8(ascii: "g") {
                 circuit.gaps += 1
                 return
             }
             // The baseline counts only where the reporting energy is known: avoided energy is
             // never inflated by gaps (coverage says how much is covered).
-            let end = statement.int(1)
+            let end = chunk.end[row]
             let dark = darkSeconds(cabinet, start, end)
             circuit.present += 1
             if source == UInt8(ascii: "e") { circuit.estimated += 1 }
             circuit.energyWh += energy
-            circuit.burningSeconds += statement.int(7)
+            circuit.burningSeconds += chunk.burningSeconds[row]
             if start < circuit.legacy.from || start >= circuit.legacy.until {
                 circuit.legacy = circuit.legacyWatts.span(at: start, fallback: 0)
             }
@@ -474,28 +475,30 @@ final class LedgerExporter {
         }
     }
 
-    /// The circuit of a circuit row. Rows come in circuit order within an interval: the circuit
-    /// after the last one is tried first, comparing bytes (no String per row); else the id is
+    /// The circuit of a circuit row, by the feed's channel number. Rows come in circuit order
+    /// within an interval: the circuit after the last one is tried first; else the name is
     /// looked up, and a circuit measured but never declared is added (no legacy watts, so no
     /// baseline).
-    func circuit(_ statement: RawStatement, of cabinet: CabinetState) -> CircuitState {
+    func circuit(channel: Int32, of cabinet: CabinetState) -> CircuitState {
         if !cabinet.circuits.isEmpty {
             let predicted = cabinet.lastIndex + 1 < cabinet.circuits.count ? cabinet.lastIndex + 1 : 0
-            if statement.equals(4, cabinet.circuits[predicted].idBytes) {
+            if cabinet.circuits[predicted].channel == channel {
                 cabinet.lastIndex = predicted
                 return cabinet.circuits[predicted]
             }
         }
-        let channel = statement.string(4)
-        if let index = cabinet.circuitIndex[channel] {
+        let name = channelNames[Int(channel)]
+        if let index = cabinet.circuitIndex[name] {
+            cabinet.circuits[index].channel = channel
             cabinet.lastIndex = index
             return cabinet.circuits[index]
         }
-        let circuit = CircuitState(id: channel, legacyWatts: Timeline([]))
+        let circuit = CircuitState(id: name, legacyWatts: Timeline([]))
+        circuit.channel = channel
         cabinet.circuits.append(circuit)
         cabinet.circuits.sort { $0.id < $1.id }
         cabinet.circuitIndex = Dictionary(uniqueKeysWithValues: cabinet.circuits.enumerated().map { ($1.id, $0) })
-        cabinet.lastIndex = cabinet.circuitIndex[channel] ?? -1
+        cabinet.lastIndex = cabinet.circuitIndex[name] ?? -1
         return circuit
     }
 
