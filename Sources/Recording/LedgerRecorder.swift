@@ -24,7 +24,12 @@ import Units
 public struct LedgerRecorder {
     public let store: LedgerStore
     public let cabinetID: String
-    var carry: [String: Int64] = [:]   // milliwatt-hours not yet written, per channel
+    /// Milliwatt-hours not yet written, per circuit, inverter and meter.
+    var carry = Carry()
+
+    struct Carry {
+        var circuits: [String: Int64] = [:], inverters: [String: Int64] = [:], meters: [String: Int64] = [:]
+    }
     /// The cabinet meter's register (Wh), continued across runs from the ledger.
     var register: Int64
     /// Rows written so far (measurements and events).
@@ -98,10 +103,11 @@ public struct LedgerRecorder {
         }
     }
 
-    mutating func wattHours(_ energy: Energy, key: String) -> Int64 {
-        let total = energy.milliwattHours + carry[key, default: 0]
+    /// Whole watt-hours of `energy` plus what was carried; the remainder carried on.
+    static func wattHours(_ energy: Energy, carried: inout Int64) -> Int64 {
+        let total = energy.milliwattHours + carried
         let wh = max(0, (total + 500) / 1000)
-        carry[key] = total - wh * 1000
+        carried = total - wh * 1000
         return wh
     }
 
@@ -149,15 +155,15 @@ public struct LedgerRecorder {
         var batch = LedgerBatch()
         batch.circuits = i.circuits.map { c in
             CircuitInterval(cabinetID: cabinetID, circuitID: c.circuit, start: i.start, end: i.end,
-                            energyWh: wattHours(c.energy, key: "c/" + c.circuit), source: .estimated,
+                            energyWh: Self.wattHours(c.energy, carried: &carry.circuits[c.circuit, default: 0]), source: .estimated,
                             burningSeconds: c.burningSeconds, meanLevel: c.meanLevel)
         }
         batch.production = i.production.map { p in
             ProductionInterval(cabinetID: cabinetID, inverterID: p.inverter, start: i.start, end: i.end,
-                               energyWh: wattHours(p.energy, key: "p/" + p.inverter))
+                               energyWh: Self.wattHours(p.energy, carried: &carry.inverters[p.inverter, default: 0]))
         }
         if let meter = i.meter {
-            let wh = wattHours(meter.energy, key: "m/" + meter.id)
+            let wh = Self.wattHours(meter.energy, carried: &carry.meters[meter.id, default: 0])
             register += wh
             batch.meters = [MeterReading(cabinetID: cabinetID, meterID: meter.id, start: i.start, end: i.end,
                                          registerWh: register, energyWh: wh, source: .metered)]
