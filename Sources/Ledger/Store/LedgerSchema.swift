@@ -94,6 +94,13 @@ enum LedgerSchema {
     /// is what keeps SD-card writes low. Rows of a schema-1 file are moved over, in time order,
     /// and chained.
     static func migrateToV2(_ db: Database) throws {
+        try createV2Tables(db)
+        try chainV1Rows(db)
+        try replaceV1TablesWithViews(db)
+    }
+
+    /// Schema 2's tables, the schema-1 tables renamed out of the way.
+    private static func createV2Tables(_ db: Database) throws {
         try db.execute(sql: """
             ALTER TABLE circuit_interval RENAME TO circuit_interval_v1;
             ALTER TABLE production_interval RENAME TO production_interval_v1;
@@ -148,7 +155,10 @@ enum LedgerSchema {
             );
             CREATE INDEX event_time ON event (at_unix);
             """)
-        // Move schema-1 rows into the chain, oldest first.
+    }
+
+    /// The schema-1 rows moved into `measurement` and chained, oldest first.
+    private static func chainV1Rows(_ db: Database) throws {
         var previous = ChainHash.genesis
         var seq: Int64 = 0
         let insert = try db.makeStatement(sql: """
@@ -176,6 +186,10 @@ enum LedgerSchema {
             try insert.execute(arguments: [seq, cabinet, kind, channel, start, end, energy, source, burning, level,
                                            previous.data])
         }
+    }
+
+    /// The schema-1 tables dropped, and views with their names over `measurement`.
+    private static func replaceV1TablesWithViews(_ db: Database) throws {
         try db.execute(sql: """
             DROP TABLE circuit_interval_v1;
             DROP TABLE production_interval_v1;
