@@ -258,44 +258,52 @@ public struct DimmingEngine: Sendable {
         }
         // Presence, on circuits that follow their plan.
         if hasProfile, let presence = inputs.presence, !presence.isIdle, presence.tracks.count == sensors.count {
-            let dark = night.sun.dark
-            for slot in presence.tracks.indices {
-                guard let track = presence.tracks[slot] else { continue }
-                let placement = sensors[slot]
-                let rule = ruleParameters[placement.rule]
-                let shape = track.shape(at: t, timing: rule.timing)
-                consider(shape.until)
-                guard shape.fraction > 0 else { continue }
-                if rule.onlyWhenDark {
-                    consider(dark.lowerBound); consider(dark.upperBound)
-                    guard dark.contains(t) else { continue }
-                }
-                let raise = LevelSample(percent: rule.level * shape.fraction, slope: rule.level * shape.slope, until: shape.until)
-                let members = groupMembers[placement.group]
-                let lo = max(0, placement.position - rule.neighbours)
-                let hi = min(members.count - 1, placement.position + rule.neighbours)
-                guard lo <= hi else { continue }
-                for k in lo...hi {
-                    let m = members[k]
-                    guard output.circuits[m.circuit].reason.kind == .plan else { continue }
-                    let existing = output.circuits[m.circuit].raised.firstIndex { $0.index == m.index }
-                    let current = existing.map { output.circuits[m.circuit].raised[$0].sample.percent } ?? output.circuits[m.circuit].base.percent
-                    guard raise.percent > current else { continue }
-                    let raised = RaisedLuminaire(index: m.index, sample: clamp(raise, minimumLevel[m.circuit]), sensor: presence.sensors[slot])
-                    if let existing {
-                        output.circuits[m.circuit].raised[existing] = raised
-                    } else {
-                        if output.circuits[m.circuit].raised.capacity == 0 {
-                            output.circuits[m.circuit].raised.reserveCapacity(2 * rule.neighbours + 1)
-                        }
-                        output.circuits[m.circuit].raised.append(raised)
-                    }
-                }
-            }
+            next = min(next, raise(presence, at: t, dark: night.sun.dark, into: &output))
         }
         output.nextChange = next
     }
 
+    /// Raises the luminaires near each sensor whose track is active at `t`, on circuits that
+    /// follow their plan; returns the first instant after `t` at which a raise changes (or
+    /// `distantFuture`).
+    private func raise(_ presence: PresenceState, at t: Date, dark: Range<Date>, into output: inout EngineOutput) -> Date {
+        var next = Date.distantFuture
+        func consider(_ d: Date?) { if let d, d > t, d < next { next = d } }
+        for slot in presence.tracks.indices {
+            guard let track = presence.tracks[slot] else { continue }
+            let placement = sensors[slot]
+            let rule = ruleParameters[placement.rule]
+            let shape = track.shape(at: t, timing: rule.timing)
+            consider(shape.until)
+            guard shape.fraction > 0 else { continue }
+            if rule.onlyWhenDark {
+                consider(dark.lowerBound); consider(dark.upperBound)
+                guard dark.contains(t) else { continue }
+            }
+            let raise = LevelSample(percent: rule.level * shape.fraction, slope: rule.level * shape.slope, until: shape.until)
+            let members = groupMembers[placement.group]
+            let lo = max(0, placement.position - rule.neighbours)
+            let hi = min(members.count - 1, placement.position + rule.neighbours)
+            guard lo <= hi else { continue }
+            for k in lo...hi {
+                let m = members[k]
+                guard output.circuits[m.circuit].reason.kind == .plan else { continue }
+                let existing = output.circuits[m.circuit].raised.firstIndex { $0.index == m.index }
+                let current = existing.map { output.circuits[m.circuit].raised[$0].sample.percent } ?? output.circuits[m.circuit].base.percent
+                guard raise.percent > current else { continue }
+                let raised = RaisedLuminaire(index: m.index, sample: clamp(raise, minimumLevel[m.circuit]), sensor: presence.sensors[slot])
+                if let existing {
+                    output.circuits[m.circuit].raised[existing] = raised
+                } else {
+                    if output.circuits[m.circuit].raised.capacity == 0 {
+                        output.circuits[m.circuit].raised.reserveCapacity(2 * rule.neighbours + 1)
+                    }
+                    output.circuits[m.circuit].raised.append(raised)
+                }
+            }
+        }
+        return next
+    }
 
     func targets(_ target: ManualOverride.Target, circuit: String, group: String) -> Bool {
         switch target {
