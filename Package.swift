@@ -115,6 +115,7 @@ let package = Package(
             dependencies: ["Controller", "Simulation", "Modbus", "HAL", "BoardFiles", "Units", "Lighting", "Astronomy", "ModbusTestSupport"],
             swiftSettings: strict),
         .testTarget(name: "SavingsTests", dependencies: ["Savings", "Units", "Lighting", "Astronomy"], swiftSettings: strict),
+        .testTarget(name: "RecordingTests", dependencies: ["Recording"], swiftSettings: strict),
         .testTarget(
             name: "LedgerTests",
             dependencies: ["Ledger", "Savings", "Units", "Lighting", "Astronomy", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
