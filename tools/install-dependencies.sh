@@ -3,10 +3,12 @@
 # - libsqlite3-dev: the SQLite that GRDB (the energy ledger) links;
 # - libgpiod-dev, libmodbus-dev, pkg-config: the GPIO and Modbus drivers' C libraries;
 # - python3: the CLI tests use its sqlite3 module to read ledgers independently of our code;
-# - tzdata: the IANA time zones (cabinets run in local time; minimal images lack it).
+# - tzdata: the IANA time zones (cabinets run in local time; minimal images lack it);
+# - systemd: its systemd-analyze checks tools/systemd/lanterne.service in the tests (nothing
+#   is started: systemd need not be PID 1).
 # Idempotent: does nothing when everything is present. Needs root (or sudo) to install.
 set -euo pipefail
-packages=(libsqlite3-dev libgpiod-dev libmodbus-dev pkg-config python3 tzdata)
+packages=(libsqlite3-dev libgpiod-dev libmodbus-dev pkg-config python3 tzdata systemd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -116,6 +116,10 @@ public actor ControlLoop {
         self.switching = SwitchingGuard(minimumCycles: SwitchingGuard.minimumCycles(of: board))
     }
 
+    /// Beaten after every step of ``run(releasing:)``: a systemd watchdog is fed only while it
+    /// beats (``WatchdogFeeder``).
+    public nonisolated let heartbeat = Heartbeat()
+
     /// The circuits currently held in their safe state because their output failed.
     public var faultedCircuits: Set<String> { faulted }
 
@@ -345,6 +349,7 @@ public actor ControlLoop {
             group.addTask { [self] in
                 while !Task.isCancelled {
                     let next = await self.tick()
+                    heartbeat.beat()
                     do { try await clock.sleep(until: next) } catch { return }
                 }
             }

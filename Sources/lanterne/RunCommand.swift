@@ -23,7 +23,10 @@ struct RunCommand: AsyncParsableCommand {
             (--ledger); until then every circuit follows its fail-safe: the photocell, or its \
             safe state. On SIGTERM or SIGINT every circuit goes to its safe state and the lines \
             are released. Needs a board with driver: hardware (the simulated board runs with \
-            'lanterne simulate'). Events are logged to standard error.
+            'lanterne simulate'). Events are logged to standard error. Under systemd \
+            (Type=notify) it sends READY=1 once the first step has written the outputs, \
+            STOPPING=1 on a stop, and, with WatchdogSec=, WATCHDOG=1 at half the timeout while \
+            the control loop steps: a stuck loop gets the service restarted.
             """)
 
     @Option(name: .customLong("cabinet"), help: ArgumentHelp("The cabinet file.", valueName: "file"))
@@ -59,19 +62,44 @@ struct RunCommand: AsyncParsableCommand {
             source.resume()
             return source
         }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await loop.run() }
+        let systemd = SystemdNotifier()
+        let status = "driving \(config.installation.circuits.count) circuit(s) of cabinet \(config.site.id) with profile \(config.profile.id)"
+        // The run ends when the loop does or a signal comes; the notifier's task may end first.
+        enum Ended { case loop, signal, notifier }
+        await withTaskGroup(of: Ended.self) { group in
+            group.addTask { await loop.run(); return .loop }
             group.addTask {
                 for await sig in stops {
                     log("signal \(sig): every circuit to its safe state, then stopping")
-                    return
+                    Self.notify(systemd, "STOPPING=1", log: log)
+                    break
                 }
+                return .signal
             }
-            await group.next()
+            group.addTask {
+                // Ready once the loop has made its first step (the outputs written).
+                while loop.heartbeat.age() == nil {
+                    do { try await Task.sleep(for: .milliseconds(10)) } catch { return .notifier }
+                }
+                Self.notify(systemd, "READY=1\nSTATUS=\(status)", log: log)
+                guard let timeout = systemd.watchdogTimeout else { return .notifier }
+                let tick = await loop.settings.tickInterval
+                let feeder = WatchdogFeeder(notifier: systemd, heartbeat: loop.heartbeat, timeout: timeout,
+                                            staleAfter: max(tick * 5, timeout / 2))
+                log("systemd watchdog: \(timeout) timeout, fed every \(feeder.period) while the control loop steps")
+                await feeder.run(log: log)
+                return .notifier
+            }
+            while let ended = await group.next(), ended == .notifier {}
             group.cancelAll()
         }
         signals.forEach { $0.cancel() }
         log("stopped")
+    }
+
+    /// Tells systemd (when it listens) and logs a failure to.
+    static func notify(_ systemd: SystemdNotifier, _ state: String, log: @Sendable (String) -> Void) {
+        do { try systemd.notify(state) } catch { log("\(error)") }
     }
 
     /// The end of the ledger's last record for this cabinet, when `--ledger` names an existing

@@ -40,10 +40,12 @@ import Testing
 
         /// Runs `lanterne run` with `arguments` until an output was written, then SIGTERM.
         /// Returns the exit status and standard error.
-        func runUntilWritten(_ arguments: [String]) throws -> (status: Int32, log: String, applied: Bool) {
+        func runUntilWritten(_ arguments: [String], environment: [String: String] = [:],
+                             thenWait: TimeInterval = 0) throws -> (status: Int32, log: String, applied: Bool) {
             let process = Process()
             process.executableURL = CLIRunner.executable
             process.arguments = ["run", "--cabinet", file] + arguments
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
             let err = Pipe()
             process.standardError = err
             process.standardOutput = FileHandle.nullDevice
@@ -55,6 +57,7 @@ import Testing
                 if (try? io.stats()["1"]?["5"]) != nil { applied = true; break }
                 usleep(50_000)
             }
+            if thenWait > 0 { usleep(UInt32(thenWait * 1_000_000)) }
             process.terminate()   // SIGTERM
             process.waitUntilExit()
             let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -99,6 +102,45 @@ import Testing
         // The fail-safe ('on') was written while running, not only at the shutdown.
         #expect(r.applied)
         #expect(try cabinet.io.get(unit: 1, table: "co", address: 0, count: 2) == [1, 1])
+    }
+
+    /// Under systemd (`Type=notify`, `WatchdogSec=`): READY=1 once the outputs are written, the
+    /// watchdog fed while the loop steps, STOPPING=1 on SIGTERM. systemd is not PID 1 here: an
+    /// independent listener (Python's socket module) stands in for its notify socket.
+    @Test func tellsSystemdWhenReadyFeedsTheWatchdogAndSaysWhenStopping() throws {
+        let cabinet = try Cabinet()
+        defer { try? FileManager.default.removeItem(at: cabinet.dir) }
+        let socket = cabinet.dir.appendingPathComponent("notify").path
+        let listener = Process()
+        listener.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        listener.arguments = ["-c", """
+            socket, sys = __import__("socket"), __import__("sys")
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            s.bind(sys.argv[1])
+            print("LISTENING", flush=True)
+            while True:
+                data = s.recv(4096)
+                print(repr(data.decode()), flush=True)
+                if data.startswith(b"STOPPING=1"):
+                    break
+            """, socket]
+        let heard = Pipe()
+        listener.standardOutput = heard
+        try listener.run()
+        defer { if listener.isRunning { listener.terminate() } }
+        var waited = 0
+        while !FileManager.default.fileExists(atPath: socket), waited < 100 { usleep(50_000); waited += 1 }
+        let r = try cabinet.runUntilWritten([], environment: ["NOTIFY_SOCKET": socket, "WATCHDOG_USEC": "400000"], thenWait: 1.0)
+        #expect(r.status == 0, "\(r.log)")
+        listener.waitUntilExit()
+        let lines = String(decoding: heard.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .split(separator: "\n").map(String.init)
+        #expect(lines.first == "LISTENING")
+        let messages = Array(lines.dropFirst())
+        #expect(messages.first == "'READY=1\\nSTATUS=driving 3 circuit(s) of cabinet run-test with profile gpio-sim-check'", "\(messages)")
+        #expect(messages.filter { $0 == "'WATCHDOG=1'" }.count >= 2, "\(messages)")   // every 200 ms for about a second
+        #expect(messages.last == "'STOPPING=1'", "\(messages)")
+        #expect(r.log.contains("systemd watchdog: 0.4 seconds timeout"), "\(r.log)")
     }
 
     @Test func aSimulatedBoardIsRefused() throws {
