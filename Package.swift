@@ -37,6 +37,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // Pure foundations.
@@ -81,7 +82,8 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "Controller",
-            dependencies: ["Units", "Astronomy", "Lighting", "HAL", "BoardFiles", "GPIO", "Modbus", "CTimex"],
+            dependencies: ["Units", "Astronomy", "Lighting", "HAL", "BoardFiles", "GPIO", "Modbus", "CTimex",
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
 
         .executableTarget(
@@ -91,12 +93,14 @@ let package = Package(
                 "Report", "Cabinet", "Recording", "Simulation", "Controller",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         // Runs inside the QEMU guest of the GPIO test bed (tools/gpio-sim/test.sh).
         .executableTarget(
             name: "gpio-sim-check",
-            dependencies: ["Units", "Astronomy", "Lighting", "HAL", "BoardFiles", "GPIO", "Controller"],
+            dependencies: ["Units", "Astronomy", "Lighting", "HAL", "BoardFiles", "GPIO", "Controller",
+                           .product(name: "Logging", package: "swift-log")],
             path: "tools/gpio-sim/check",
             exclude: ["testbed-profile.yaml"],
             swiftSettings: strict),
@@ -112,7 +116,8 @@ let package = Package(
         .testTarget(name: "GPIOTests", dependencies: ["GPIO", "HAL", "Units", "CGPIOD"], swiftSettings: strict),
         .testTarget(
             name: "ControllerTests",
-            dependencies: ["Controller", "Simulation", "Modbus", "HAL", "BoardFiles", "Units", "Lighting", "Astronomy", "ModbusTestSupport"],
+            dependencies: ["Controller", "Simulation", "Modbus", "HAL", "BoardFiles", "Units", "Lighting", "Astronomy", "ModbusTestSupport",
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .testTarget(name: "SavingsTests", dependencies: ["Savings", "Units", "Lighting", "Astronomy"], swiftSettings: strict),
         .testTarget(name: "RecordingTests", dependencies: ["Recording"], swiftSettings: strict),

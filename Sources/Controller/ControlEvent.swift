@@ -1,5 +1,6 @@
 import Foundation
 import HAL
+import Logging
 
 /// Something the control loop saw or did that a record of the cabinet should keep: the clock's
 /// trust won or lost, a step of the wall clock, a switching deferred by the minimum cycle, an
@@ -32,6 +33,18 @@ public struct ControlEvent: Sendable, Hashable, CustomStringConvertible {
     public init(at: Date, kind: Kind) {
         self.at = at
         self.kind = kind
+    }
+
+    /// How much it matters, for the log: a failing output is an error; the clock losing trust
+    /// and a step of the wall clock are warnings; trust won and an output back are notices; a
+    /// deferred switching is information.
+    public var level: Logger.Level {
+        switch kind {
+        case .outputFailed: .error
+        case .clockUntrusted, .wallClockStepped: .warning
+        case .clockTrusted, .outputRecovered: .notice
+        case .switchingDeferred: .info
+        }
     }
 
     /// The log line.

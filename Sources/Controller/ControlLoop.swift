@@ -7,6 +7,7 @@ import GPIO
 import Glibc
 import HAL
 import Lighting
+import Logging
 import Modbus
 import Units
 
@@ -57,7 +58,7 @@ public actor ControlLoop {
     public let hardware: HardwareSet
     public nonisolated let clock: any CabinetClock
     public let settings: Settings
-    private let log: @Sendable (String) -> Void
+    private let logger: Logger
     private let events: @Sendable (ControlEvent) -> Void
 
     private var presence: PresenceState?
@@ -98,11 +99,11 @@ public actor ControlLoop {
     /// - Parameters:
     ///   - circuitOutputs: circuit id → board output id.
     ///   - clock: the wall and monotonic clocks and the kernel's synchronisation state.
-    ///   - log: one line per event (and per photocell failure).
+    ///   - logger: one line per event, at its level (and a warning per photocell failure).
     ///   - events: every ``ControlEvent``, as it happens.
     public init(engine: DimmingEngine, board: Board, circuitOutputs: [String: String], hardware: HardwareSet,
                 clock: any CabinetClock = HostClock(), settings: Settings = Settings(),
-                log: @escaping @Sendable (String) -> Void = { _ in }, events: @escaping @Sendable (ControlEvent) -> Void = { _ in }) {
+                logger: Logger = Logger(label: "lanterne.control"), events: @escaping @Sendable (ControlEvent) -> Void = { _ in }) {
         self.engine = engine
         self.board = board
         let ids = engine.installation.circuits.map(\.id)
@@ -110,7 +111,7 @@ public actor ControlLoop {
         self.hardware = hardware
         self.clock = clock
         self.settings = settings
-        self.log = log
+        self.logger = logger
         self.events = events
         self.presence = engine.idlePresence()
         self.switching = SwitchingGuard(minimumCycles: SwitchingGuard.minimumCycles(of: board))
@@ -184,7 +185,7 @@ public actor ControlLoop {
     }
 
     private func emit(_ event: ControlEvent) {
-        log(event.description)
+        logger.log(level: event.level, "\(event.description)")
         events(event)
     }
 
@@ -200,7 +201,7 @@ public actor ControlLoop {
             }
             lastPhotocell = dark
         } catch {
-            if photocell != nil { log("photocell: \(error); astronomy alone decides") }
+            if photocell != nil { logger.warning("photocell: \(error); astronomy alone decides") }
             photocell = nil
             lastPhotocell = nil
         }

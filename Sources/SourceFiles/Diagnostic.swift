@@ -50,11 +50,15 @@ public struct Diagnostics: Sendable, Error, CustomStringConvertible {
     }
     public mutating func append(contentsOf other: Diagnostics) { items += other.items }
 
-    /// All findings sorted by file, line and column, one per line.
-    public var description: String {
+    /// All findings sorted by file, line and column.
+    public var sorted: [Diagnostic] {
         items.sorted { ($0.location.file, $0.location.line, $0.location.column)
             < ($1.location.file, $1.location.line, $1.location.column) }
-            .map(\.description).joined(separator: "\n")
+    }
+
+    /// All findings sorted by file, line and column, one per line.
+    public var description: String {
+        sorted.map(\.description).joined(separator: "\n")
     }
 }
 

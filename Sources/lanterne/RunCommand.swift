@@ -6,6 +6,8 @@ import Foundation
 import HAL
 import Ledger
 import Lighting
+import Logging
+import SourceFiles
 import Units
 
 /// `lanterne run --cabinet FILE`: drives a real cabinet until SIGTERM or SIGINT.
@@ -40,19 +42,31 @@ struct RunCommand: AsyncParsableCommand {
         valueName: "path"))
     var ledger: String?
 
+    @Option(name: .customLong("log-level"), help: ArgumentHelp(
+        "The least important messages logged: debug, info, notice, warning or error. Under systemd each line carries its level for the journal.",
+        valueName: "level"))
+    var logLevel: LogLevel = .info
+
     func run() async throws {
-        let config = try CabinetFile.load(cabinet, profile: profile)
+        let level = logLevel.level
+        let logger = Logger(label: "lanterne") { _ in LineLogHandler(level: level) }
+        // The files' findings go to the log too, one line each, at their severity.
+        let loaded = CabinetLoader.load(path: cabinet, profileOverride: profile)
+        for finding in loaded.diagnostics.sorted {
+            logger.log(level: finding.severity == .error ? .error : finding.severity == .warning ? .warning : .notice, "\(finding)")
+        }
+        guard let config = loaded.value else { throw ExitCode(1) }
         guard config.board.driver == .hardware else {
             throw CommandFailure("board '\(config.board.id)' is simulated: there is no hardware to drive (use 'lanterne simulate')")
         }
         let engine = try DimmingEngine.compile(profile: config.profile, installation: config.installation).get()
-        let log: @Sendable (String) -> Void = { Console.stderr("\(InstantText.isoUTC(Date())) \($0)\n") }
+        let log: @Sendable (String) -> Void = { logger.info("\($0)") }
         let floor = ledgerFloor(cabinet: config.site.id, log: log)
         let hardware = await HardwareSet.open(config.board)
-        for failure in hardware.failures { log("cannot open: \(failure)") }
+        for failure in hardware.failures { logger.error("cannot open: \(failure)") }
         log("cabinet \(config.site.id): board \(config.board.id), profile \(config.profile.id), \(config.installation.circuits.count) circuit(s)")
         let loop = ControlLoop(engine: engine, board: config.board, circuitOutputs: config.outputs, hardware: hardware,
-                               settings: .init(trust: .standard(ledgerFloor: floor)), log: log)
+                               settings: .init(trust: .standard(ledgerFloor: floor)), logger: logger)
         // Signals are caught before anything is driven, so a SIGTERM never skips the safe state.
         let (stops, stop) = AsyncStream.makeStream(of: Int32.self)
         let signals = [SIGTERM, SIGINT].map { sig -> DispatchSourceSignal in
@@ -70,7 +84,7 @@ struct RunCommand: AsyncParsableCommand {
             group.addTask { await loop.run(); return .loop }
             group.addTask {
                 for await sig in stops {
-                    log("signal \(sig): every circuit to its safe state, then stopping")
+                    logger.notice("signal \(sig): every circuit to its safe state, then stopping")
                     Self.notify(systemd, "STOPPING=1", log: log)
                     break
                 }
@@ -94,7 +108,7 @@ struct RunCommand: AsyncParsableCommand {
             group.cancelAll()
         }
         signals.forEach { $0.cancel() }
-        log("stopped")
+        logger.notice("stopped")
     }
 
     /// Tells systemd (when it listens) and logs a failure to.
@@ -120,6 +134,21 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             log("ledger \(ledger): \(error); no ledger floor for the clock")
             return nil
+        }
+    }
+}
+
+/// `--log-level`: a swift-log level by its name.
+enum LogLevel: String, ExpressibleByArgument, CaseIterable {
+    case debug, info, notice, warning, error
+
+    var level: Logger.Level {
+        switch self {
+        case .debug: .debug
+        case .info: .info
+        case .notice: .notice
+        case .warning: .warning
+        case .error: .error
         }
     }
 }

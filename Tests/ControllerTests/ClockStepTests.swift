@@ -104,7 +104,7 @@ import Units
         hw.outputs = ["k1": .relay(relay), "d2": .dimmer(dimmer)]
         let log = EventLog()
         let loop = ControlLoop(engine: engine, board: try loadBoard(MinimumCycleTests.board), circuitOutputs: ["c1": "k1", "c2": "d2"],
-                               hardware: hw, clock: clock, log: log.log, events: log.sink)
+                               hardware: hw, clock: clock, logger: log.logger, events: log.sink)
         await loop.tick()
         clock.advance(by: .seconds(60))
         await loop.detected(sensor: "pir-2")                        // the path lit by a walker (a switching)
@@ -142,7 +142,7 @@ import Units
         hw.inputs["photocell"] = cell
         let log = EventLog()
         let loop = ControlLoop(engine: engine, board: try loadBoard(MinimumCycleTests.board), circuitOutputs: ["c1": "k1", "c2": "d2"],
-                               hardware: hw, clock: clock, log: log.log, events: log.sink)
+                               hardware: hw, clock: clock, logger: log.logger, events: log.sink)
         await loop.tick()
         #expect(log.kinds.first == .clockUntrusted([.kernelUnsynchronised, .errorTooLarge(maximumError: .seconds(16), limit: .seconds(10)),
                                                    .beforeFloor(ClockTrust.build)]))

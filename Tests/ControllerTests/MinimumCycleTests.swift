@@ -44,7 +44,7 @@ import Units
         if let cell { hw.inputs["photocell"] = cell }
         let log = EventLog()
         let loop = ControlLoop(engine: engine, board: try loadBoard(board), circuitOutputs: ["c1": "k1", "c2": "d2"], hardware: hw,
-                               clock: clock, settings: settings, log: log.log, events: log.sink)
+                               clock: clock, settings: settings, logger: log.logger, events: log.sink)
         return Bench(clock: clock, relay: relay, dimmer: dimmer, photocell: cell, loop: loop, log: log)
     }
 

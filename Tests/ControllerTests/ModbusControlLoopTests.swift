@@ -28,7 +28,7 @@ import Testing
         #expect(hardware.failures.isEmpty)
         let log = EventLog()
         let loop = ControlLoop(engine: engine, board: board, circuitOutputs: ["c1": "relay-1", "c2": "relay-2", "c3": "step-1"],
-                               hardware: hardware, clock: clock, log: log.log, events: log.sink)
+                               hardware: hardware, clock: clock, logger: log.logger, events: log.sink)
         await loop.tick()
         #expect(try io.get(unit: 1, table: "co", address: 0, count: 2) == [1, 1])
         #expect(try dali.get(unit: 3, table: "hr", address: 0, count: 1) == [127])      // 50 %

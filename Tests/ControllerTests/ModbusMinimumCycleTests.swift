@@ -30,7 +30,7 @@ import Testing
             let hardware = await HardwareSet.open(board, now: { clock.wallNow })
             #expect(hardware.failures.isEmpty)
             loop = ControlLoop(engine: engine, board: board, circuitOutputs: ["c1": "k1", "c2": "d2"], hardware: hardware,
-                               clock: clock, log: log.log, events: log.sink)
+                               clock: clock, logger: log.logger, events: log.sink)
         }
 
         func contactor() throws -> [Int] { try io.get(unit: 1, table: "co", address: 0, count: 1) }

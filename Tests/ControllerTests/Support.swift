@@ -2,6 +2,7 @@ import Astronomy
 import BoardFiles
 import Controller
 import Foundation
+import Logging
 import HAL
 import Lighting
 import ModbusTestSupport
@@ -78,8 +79,20 @@ final class EventLog: @unchecked Sendable {
     var events: [ControlEvent] { lock.lock(); defer { lock.unlock() }; return storedEvents }
     var lines: [String] { lock.lock(); defer { lock.unlock() }; return storedLines }
     var kinds: [ControlEvent.Kind] { events.map(\.kind) }
-    var log: @Sendable (String) -> Void { { [self] in append($0) } }
+    /// A logger whose messages (without instant or level) land in ``lines``.
+    var logger: Logger { Logger(label: "test") { [self] _ in Capture(log: self) } }
     var sink: @Sendable (ControlEvent) -> Void { { [self] in append($0) } }
+
+    private struct Capture: LogHandler {
+        let log: EventLog
+        var logLevel: Logger.Level = .debug
+        var metadata: Logger.Metadata = [:]
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) { log.append(event.message.description) }
+    }
 }
 
 extension ControlEvent.Kind {

@@ -40,13 +40,23 @@ import Testing
 
         /// Runs `lanterne run` with `arguments` until an output was written, then SIGTERM.
         /// Returns the exit status and standard error.
-        func runUntilWritten(_ arguments: [String], environment: [String: String] = [:],
+        /// With `journal`, `$JOURNAL_STREAM` names the standard-error pipe, as systemd does
+        /// when it connects a service's output to the journal.
+        func runUntilWritten(_ arguments: [String], environment: [String: String] = [:], journal: Bool = false,
                              thenWait: TimeInterval = 0) throws -> (status: Int32, log: String, applied: Bool) {
+            try io.command("reset-stats")   // the writes seen below are this run's
+            try dali.command("reset-stats")
             let process = Process()
             process.executableURL = CLIRunner.executable
             process.arguments = ["run", "--cabinet", file] + arguments
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
             let err = Pipe()
+            var environment = environment
+            if journal {
+                var status = stat()
+                fstat(err.fileHandleForWriting.fileDescriptor, &status)
+                environment["JOURNAL_STREAM"] = "\(status.st_dev):\(status.st_ino)"
+            }
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
             process.standardError = err
             process.standardOutput = FileHandle.nullDevice
             try process.run()
@@ -141,6 +151,29 @@ import Testing
         #expect(messages.filter { $0 == "'WATCHDOG=1'" }.count >= 2, "\(messages)")   // every 200 ms for about a second
         #expect(messages.last == "'STOPPING=1'", "\(messages)")
         #expect(r.log.contains("systemd watchdog: 0.4 seconds timeout"), "\(r.log)")
+    }
+
+    /// Each line carries its level: for the journal as a syslog priority (`<5>` a notice,
+    /// `<6>` information), elsewhere as a word after the instant; `--log-level` drops the
+    /// less important ones.
+    @Test func logLinesCarryTheirLevel() throws {
+        let cabinet = try Cabinet()
+        defer { try? FileManager.default.removeItem(at: cabinet.dir) }
+        let journal = try cabinet.runUntilWritten([], journal: true)
+        #expect(journal.status == 0, "\(journal.log)")
+        let lines = journal.log.split(separator: "\n")
+        #expect(lines.contains("<6>cabinet run-test: board tcp-test, profile gpio-sim-check, 3 circuit(s)"), "\(journal.log)")
+        #expect(lines.contains("<5>signal 15: every circuit to its safe state, then stopping"), "\(journal.log)")
+        #expect(lines.allSatisfy { $0.hasPrefix("<") }, "\(journal.log)")   // the profile's finding too
+        #expect(lines.contains { $0.hasPrefix("<4>") && $0.contains("testbed-profile.yaml:43:9: warning: profile sensor 'pir-1'") },
+                "\(journal.log)")
+        let plain = try cabinet.runUntilWritten(["--log-level", "notice"])
+        #expect(plain.status == 0, "\(plain.log)")
+        #expect(plain.log.contains("Z notice: signal 15: every circuit to its safe state, then stopping"), "\(plain.log)")
+        #expect(!plain.log.contains("info:"), "\(plain.log)")   // the cabinet's line is information
+        let wrong = try CLIRunner.run(["run", "--cabinet", cabinet.file, "--log-level", "loud"])
+        #expect(wrong.status == 2)   // a usage error
+        #expect(wrong.stderr.contains("loud"), "\(wrong.stderr)")
     }
 
     @Test func aSimulatedBoardIsRefused() throws {

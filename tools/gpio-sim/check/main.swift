@@ -11,6 +11,7 @@ import GPIO
 import Glibc
 import HAL
 import Lighting
+import Logging
 import Units
 #endif
 
@@ -250,7 +251,10 @@ guard let profile = profileLoaded.value, let engine = DimmingEngine.compile(prof
     say("FAIL engine: cannot compile the test profile"); exit(1)
 }
 let loop = ControlLoop(engine: engine, board: board, circuitOutputs: ["c1": "relay-1", "c2": "relay-2", "c3": "step-1"],
-                       hardware: hardware, clock: clock, log: { say("     log: \($0)") })
+                       hardware: hardware, clock: clock,
+                       logger: Logger(label: "gpio-sim-check") { _ in
+                           LineLogHandler(toJournal: false) { line in say("     log: " + line.trimmingCharacters(in: .newlines)) }
+                       })
 pull(Line.pir1, up: false)
 pull(Line.photocell, up: true)     // the photocell says dark, as it should at 22:00 in December
 let running = Task.detached { await loop.run(releasing: false) }   // off the main actor, which polls sysfs
