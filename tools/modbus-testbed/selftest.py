@@ -3,14 +3,16 @@
 
 Run by selftest.sh with the test bed's venv python, after setup.sh. Clients used:
 mbpoll (Debian, C, libmodbus), pymodbus' client, raw sockets, and modbus-rtt (libmodbus).
-Expectations come from fixtures/values.json; SunSpec layouts are decoded here from
-pysunspec2's JSON model files with struct, independently of peer.py's encoder.
+Expectations come from fixtures/values.json (and fixtures/cabinet.json for cabinet mode);
+SunSpec layouts are decoded here from pysunspec2's JSON model files with struct,
+independently of peer.py's encoder.
 Prints one line per check and closes with 'N passed, N failed'.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import socket
@@ -50,6 +52,16 @@ def check(name: str, ok: bool, detail: str = "") -> bool:
 
 def f32(v: float) -> float:
     return struct.unpack(">f", struct.pack(">f", v))[0]
+
+
+def wait_until(fn, pred, timeout: float = 2.0):
+    """Polls fn() every 10 ms until pred(value) holds or the timeout passes; returns the value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = fn()
+        if pred(v) or time.monotonic() >= deadline:
+            return v
+        time.sleep(0.01)
 
 
 # ------------------------------------------------------------------ child processes
@@ -427,7 +439,9 @@ def section_tcp():
               data == b"", f"{reply} {data!r}")
         res = run([RTT, "-n", "1", "-w", "0", "-u", "5", "tcp", "127.0.0.1", str(port)])
         check("after disconnect a new client is served", '"ok":1' in res.stdout, res.stdout.strip())
-        conns = json.loads(peer.cmd("connections")[3:])
+        # the client has exited, but the server may not have handled its FIN yet: poll briefly
+        conns = wait_until(lambda: json.loads(peer.cmd("connections")[3:]),
+                           lambda x: x["open"] == 0)
         check("connections command", conns["open"] == 0 and conns["accepted"] >= 5, f"{conns}")
 
         # protocol robustness
@@ -557,6 +571,460 @@ def section_rtu():
     os.rmdir(tmp)
 
 
+# ------------------------------------------------------------------ cabinet mode
+
+CABINET_MODEL = os.path.join(HERE, "fixtures", "cabinet.json")
+
+
+def regs_f32(regs: list[int]) -> list[float]:
+    n = len(regs) // 2
+    return list(struct.unpack(f">{n}f", struct.pack(f">{2 * n}H", *regs)))
+
+
+def cabinet_ports(ready: str) -> dict[str, int]:
+    m = re.fullmatch(r"READY cabinet((?: [A-Za-z0-9_.-]+=127\.0\.0\.1:\d+)+)", ready)
+    if not m:
+        raise RuntimeError(f"bad READY line {ready!r}")
+    return {bus: int(port) for bus, port in re.findall(r" ([^=]+)=127\.0\.0\.1:(\d+)", m.group(1))}
+
+
+class Meter:
+    """The SDM630 as an independent client (pymodbus) sees it."""
+
+    def __init__(self, client, unit: int):
+        self.c, self.unit = client, unit
+
+    def f(self, addr: int) -> float:
+        r = self.c.read_input_registers(addr, count=2, device_id=self.unit)
+        if r.isError():
+            raise RuntimeError(f"meter read {addr}: {r}")
+        return regs_f32(r.registers)[0]
+
+    def phases(self) -> dict:
+        r = self.c.read_input_registers(0, count=18, device_id=self.unit)
+        if r.isError():
+            raise RuntimeError(f"meter read 0..17: {r}")
+        v = regs_f32(r.registers)
+        return {"V": v[0:3], "A": v[3:6], "W": v[6:9], "total": self.f(52)}
+
+
+def cabinet_bad_models(model: dict):
+    tmp = tempfile.mkdtemp(prefix="lanterne-cabinet-")
+    try:
+        def start(path: str, *extra: str) -> subprocess.CompletedProcess:
+            return subprocess.run([PY, PEER, "--cabinet", path, *extra], input="",
+                                  capture_output=True, text=True, timeout=10)
+
+        def bad(name: str, mutate, field: str):
+            m = json.loads(json.dumps(model))
+            mutate(m)
+            path = os.path.join(tmp, f"{name}.json")
+            with open(path, "w", encoding="utf-8") as f:
+                json.dump(m, f)
+            p = start(path)
+            check(f"bad model ({name}) -> exit 2, names the file and {field}",
+                  p.returncode == 2 and path in p.stderr and f"{field}:" in p.stderr and
+                  "READY" not in p.stdout, p.stderr.strip())
+
+        bad("phase", lambda m: m["outputs"][0].update(phase="L4"), "outputs[0].phase")
+        bad("missing-watts", lambda m: m["outputs"][2].pop("watts"), "outputs[2].watts")
+        bad("coil-out-of-range", lambda m: m["outputs"][1].update(coil=8), "outputs[1].coil")
+        bad("typo", lambda m: m["outputs"][0].update(wats=100), "outputs[0].wats")
+        bad("meter-not-sdm630", lambda m: m["meter"].update(bus="io"), "meter.unit")
+        bad("unknown-bus", lambda m: m["gateway"].update(bus="dali"), "gateway.bus")
+        bad("bad-inverter-point", lambda m: m["inverter"]["points"].update(Wattz=1),
+            "inverter.points")
+        path = os.path.join(tmp, "broken.json")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write('{"schema": 1,\n "buses": }\n')
+        p = start(path)
+        check("model that is not JSON -> exit 2, names the file and the line",
+              p.returncode == 2 and path in p.stderr and "line 2" in p.stderr, p.stderr.strip())
+        p = start(CABINET_MODEL, "--tcp", "127.0.0.1:0")
+        check("one shared port (--tcp) with unit 1 on every bus -> exit 2 explaining why",
+              p.returncode == 2 and "unit 1" in p.stderr and "--listen" in p.stderr,
+              p.stderr.strip())
+        p = start(CABINET_MODEL, "--listen", "nope=127.0.0.1:0")
+        check("--listen for an unknown bus -> exit 2", p.returncode == 2 and "nope" in p.stderr,
+              p.stderr.strip())
+    finally:
+        for name in os.listdir(tmp):
+            os.unlink(os.path.join(tmp, name))
+        os.rmdir(tmp)
+
+
+def section_cabinet():
+    from pymodbus.client import ModbusTcpClient
+    from pymodbus.exceptions import ModbusException
+
+    model = json.load(open(CABINET_MODEL, encoding="utf-8"))
+    cabinet_bad_models(model)
+    outputs = {o["id"]: o for o in model["outputs"]}
+    K = 3600.0  # one wall second = one hour of energy
+    V = model["meter"]["voltage"]
+    peer = start_peer("--cabinet", CABINET_MODEL, "--time-scale", str(int(K)),
+                      "--listen", "io=127.0.0.1:0", "--listen", "meter-gw=127.0.0.1:0",
+                      "--listen", "dali-gw=127.0.0.1:0", "--listen", "pv=127.0.0.1:0")
+    timings["cabinet_peer_startup_ms"] = round(peer.startup * 1000, 1)
+    clients = []
+    try:
+        ports = cabinet_ports(peer.ready)
+        check("cabinet READY line: one listener per bus, in model order",
+              list(ports) == ["io", "meter-gw", "dali-gw", "pv"] and len(set(ports.values())) == 4,
+              peer.ready)
+
+        def client(bus: str, timeout: float = 0.5):
+            c = ModbusTcpClient("127.0.0.1", port=ports[bus], timeout=timeout, retries=0)
+            c.connect()
+            clients.append(c)
+            return c
+
+        io, gw, pv = client("io"), client("dali-gw"), client("pv")
+        mc = client("meter-gw")
+        meter = Meter(mc, 1)
+
+        def state() -> dict:
+            reply = peer.cmd("state")
+            if not reply.startswith("OK "):
+                raise RuntimeError(f"state: {reply}")
+            return json.loads(reply[3:])
+
+        def expect_phases(name: str, w: list[float], detail_extra: str = ""):
+            """Waits for the meter to show per-phase powers w, then checks V, A, W, total."""
+            got = wait_until(meter.phases, lambda g: g["W"] == [f32(x) for x in w])
+            volts = [f32(V) for _ in w]
+            amps = [f32(x / V) for x in w]
+            ok = got["W"] == [f32(x) for x in w] and got["V"] == volts and got["A"] == amps and \
+                got["total"] == f32(sum(w))
+            check(name, ok, f"W {got['W']} A {[round(a, 3) for a in got['A']]} "
+                  f"total {got['total']} {detail_extra}")
+            return ok
+
+        # --- start: everything off, inputs at their initial states
+        expect_phases("cabinet starts with every output off: 0 W, 0 A, 230 V per phase", [0, 0, 0])
+        e = meter.f(72)
+        check("import energy starts at the model's importKWh",
+              e == f32(model["meter"]["importKWh"]),
+              f"{e}")
+        r = io.read_discrete_inputs(0, count=3, device_id=1)
+        check("inputs start light / door closed (1, active low) / surge ok (1)",
+              not r.isError() and [int(b) for b in r.bits[:3]] == [0, 1, 1], f"{r}")
+
+        # --- outputs drive the meter
+        r = io.write_coil(0, True, device_id=1)  # k1: 1800 W on L1
+        check("io write coil 0 (k1) accepted", not r.isError(), f"{r}")
+        expect_phases("k1 on -> L1 = 1800 W, A = P/V, total follows", [1800, 0, 0])
+        cp = mbpoll_tcp(ports["meter-gw"], 1, "3:float", 12, 3, extra=["-B"])
+        v = mbpoll_values(cp)
+        check("mbpoll sees the same per-phase power",
+              [float(v.get(a, "nan")) for a in (12, 14, 16)] == [1800, 0, 0],
+              cp.stdout[-120:] + cp.stderr)
+        cp = mbpoll_tcp(ports["dali-gw"], 1, "4", 0, writes=[127])  # dali-1: 1016 W x 127/254
+        check("gateway level 127 on channel 0 via mbpoll", cp.returncode == 0, cp.stderr.strip())
+        expect_phases("dali-1 at 127/254 -> L2 = 1016 x 127/254 = 508 W", [1800, 508, 0])
+        gw.write_register(1, 254, device_id=1)  # dali-2: 508 W at full
+        io.write_coil(1, True, device_id=1)  # k2: 1200 W on L2
+        expect_phases("dali-2 full + k2 on -> L2 = 1708, L3 = 508", [1800, 1708, 508])
+        gw.write_register(1, 64, device_id=1)
+        got = meter.phases()["W"]  # no waiting: the write's reply came after the update
+        check("a write's reply comes after the meter follows (read at once: L3 = 128 W)",
+              got == [1800, 1708, 128], f"{got}")
+        expect_phases("dali-2 at 64/254 -> L3 = 128 W (linear)", [1800, 1708, 508 * 64 / 254])
+        gw.write_register(1, 254, device_id=1)
+        expect_phases("dali-2 back to 254", [1800, 1708, 508])
+        na = meter.f(224)
+        a = [1800 / V, 1708 / V, 508 / V]
+        exp_n = math.sqrt(a[0] ** 2 + a[1] ** 2 + a[2] ** 2
+                          - a[0] * a[1] - a[1] * a[2] - a[2] * a[0])
+        check("neutral current = phasor sum of the phase currents", abs(na - exp_n) < 1e-3,
+              f"{na} vs {exp_n:.4f}")
+
+        # --- energy integrates P x t x time-scale (meter) and PV production (inverter WH)
+        layout = json.loads(peer.cmd("sunspec pv/1")[3:])
+        inv_pts = next(m for m in layout["models"] if m["id"] in (101, 102, 103))["points"]
+
+        def s16(x: int) -> int:
+            return x - 0x10000 if x >= 0x8000 else x
+
+        def inverter() -> dict:
+            w, wsf = read_hr(pv, 1, inv_pts["W"], 2)
+            hi, lo = read_hr(pv, 1, inv_pts["WH"], 2)
+            whsf = read_hr(pv, 1, inv_pts["WH_SF"], 1)[0]
+            return {"W": s16(w) * 10.0 ** s16(wsf), "WH": (hi << 16 | lo) * 10.0 ** s16(whsf),
+                    "St": read_hr(pv, 1, inv_pts["St"], 1)[0]}
+
+        check("pv-power 2500", peer.cmd("pv-power 2500") == "OK")
+        inv = inverter()
+        check("inverter W point shows the production power, St = 4 (MPPT)",
+              inv["W"] == 2500 and inv["St"] == 4, f"{inv}")
+        P = 1800 + 1708 + 508
+
+        def timed_state() -> tuple[float, float, dict]:
+            """state (which runs an update) with the instant it ran: (midpoint, +-, state)."""
+            t0 = time.monotonic()
+            s = state()
+            t1 = time.monotonic()
+            return (t0 + t1) / 2, (t1 - t0) / 2, s
+
+        def energy_check(name: str, got: float, watts: float, a, b, unit_s: float, quantum=0.0):
+            """got ~ watts x (b - a) x K / unit_s; the tolerance is what the timing allows:
+            each update ran somewhere within its state command's round trip."""
+            exp = watts * (b[0] - a[0]) * K / unit_s
+            tol = watts * (a[1] + b[1] + 0.002) * K / unit_s + 0.002 * exp + quantum
+            check(name, abs(got - exp) <= tol,
+                  f"{got:.4f} vs {exp:.4f} over {b[0] - a[0]:.3f} s (tolerance {tol:.4f})")
+
+        a = timed_state()
+        e_a, wh_a = meter.f(72), inverter()["WH"]  # registers as of that update (or a tick
+        gap_a = time.monotonic() - a[0]            # that came after it, within gap_a)
+        time.sleep(1.0)
+        b = timed_state()
+        e_b, wh_b = meter.f(72), inverter()["WH"]
+        gap_b = time.monotonic() - b[0]
+        energy_check("import energy (state) grows by P x t x time-scale", b[2]["importKWh"] -
+                     a[2]["importKWh"], P, a, b, 3.6e6)
+        # registers: float32 of ~12004 kWh steps by 1/1024 kWh; acc32 Wh by 1 Wh
+        energy_check("import energy register 0x0048 (float32) grows the same", e_b - e_a, P, a, b,
+                     3.6e6, quantum=P * (gap_a + gap_b) * K / 3.6e6 + 2 / 1024)
+        energy_check("inverter WH (state) integrates the production power (x time-scale)",
+                     b[2]["inverter"]["WH"] - a[2]["inverter"]["WH"], 2500, a, b, 3600)
+        energy_check("inverter WH acc32 register grows the same", wh_b - wh_a, 2500, a, b, 3600,
+                     quantum=2500 * (gap_a + gap_b) * K / 3600 + 2)
+        seen = {meter.f(72)}
+        t_end = time.monotonic() + 0.5
+        while time.monotonic() < t_end:
+            seen.add(meter.f(72))
+            time.sleep(0.01)
+        check("the energy register advances on its own (periodic update, no commands)",
+              len(seen) >= 3, f"{len(seen)} distinct values in 0.5 s")
+
+        # --- state JSON against the registers
+        s = state()
+        ph = meter.phases()
+        e_reg = meter.f(72)
+        coils = [int(b) for b in io.read_coils(0, count=8, device_id=1).bits[:8]]
+        dis = [int(b) for b in io.read_discrete_inputs(0, count=8, device_id=1).bits[:8]]
+        levels = read_hr(gw, 1, 0, 2)
+        inv = inverter()
+        by_id = {o["id"]: o for o in s["outputs"]}
+        bad = []
+        for i, L in enumerate(("L1", "L2", "L3")):
+            for q in ("V", "A", "W"):
+                if f32(s["phases"][L][q]) != ph[q][i]:
+                    bad.append((L, q, s["phases"][L][q], ph[q][i]))
+        if f32(s["totalW"]) != ph["total"]:
+            bad.append(("totalW", s["totalW"], ph["total"]))
+        if not 0 <= e_reg - f32(s["importKWh"]) <= P * 0.2 * K / 3.6e6:
+            bad.append(("importKWh", s["importKWh"], e_reg))
+        for oid, o in outputs.items():
+            got = by_id[oid]
+            if "coil" in o and got["on"] != bool(coils[o["coil"]]):
+                bad.append((oid, "on", got["on"], coils[o["coil"]]))
+            if "channel" in o and got["level"] != levels[o["channel"]]:
+                bad.append((oid, "level", got["level"], levels[o["channel"]]))
+        if [s["inputs"][n]["value"] for n in ("photocell", "door", "surge")] != dis[:3]:
+            bad.append(("inputs", s["inputs"], dis))
+        if s["inverter"]["W"] != inv["W"] or s["timeScale"] != K:
+            bad.append(("inverter/timeScale", s["inverter"], inv, s["timeScale"]))
+        drawn = sum(o["drawnW"] for o in s["outputs"])
+        if abs(drawn - s["totalW"]) > 1e-9:
+            bad.append(("sum of drawnW", drawn, s["totalW"]))
+        check("state JSON = the registers (phases, total, energy, outputs, inputs, inverter)",
+              not bad, f"{bad}")
+
+        # --- faults
+        check("lamp-fail k1 0.25", peer.cmd("lamp-fail k1 0.25") == "OK")
+        expect_phases("lamp-fail k1 0.25 -> L1 = 450 W", [450, 1708, 508])
+        peer.cmd("lamp-fail dali-1 0.5")
+        expect_phases("lamp-fail dali-1 0.5 -> L2 = 1200 + 254", [450, 1454, 508])
+        check("lamp-fail on a gateway channel -> its status register reads 2 (lamp failure)",
+              read_hr(gw, 1, 100, 2) == [2, 0])
+        s = state()
+        check("state shows the lamp failure and expected vs drawn watts",
+              s["outputs"][0]["faults"]["lampFail"] == 0.25 and s["outputs"][0]["expectedW"] == 1800
+              and s["outputs"][0]["drawnW"] == 450, f"{s['outputs'][0]}")
+        peer.cmd("lamp-fail k1 1")
+        peer.cmd("lamp-fail dali-1 1")
+        expect_phases("lamp-fail OUTPUT 1 restores", [1800, 1708, 508])
+        check("restored gateway channel status reads 0", read_hr(gw, 1, 100, 2) == [0, 0])
+        check("lamp-fail with a fraction > 1 -> ERR",
+              peer.cmd("lamp-fail k1 1.5").startswith("ERR"))
+        check("unknown output -> ERR",
+              peer.cmd("lamp-fail k9 0.5").startswith("ERR unknown output"))
+
+        check("stuck k3 on", peer.cmd("stuck k3 on") == "OK")
+        expect_phases("stuck k3 on with its coil off -> L3 = 508 + 900", [1800, 1708, 1408])
+        io.write_coil(2, True, device_id=1)
+        io.write_coil(2, False, device_id=1)
+        state()  # the peer has seen both writes
+        ph = meter.phases()
+        check("a stuck contactor ignores its coil", ph["W"] == [1800, 1708, 1408], f"{ph['W']}")
+        peer.cmd("unstick k3")
+        expect_phases("unstick k3 -> follows its coil (off) again", [1800, 1708, 508])
+        peer.cmd("stuck k1 off")
+        expect_phases("stuck k1 off with its coil on -> L1 = 0", [0, 1708, 508])
+        peer.cmd("unstick k1")
+        expect_phases("unstick k1 -> L1 = 1800 again", [1800, 1708, 508])
+
+        check("phase-lost L2", peer.cmd("phase-lost L2") == "OK")
+        got = wait_until(meter.phases, lambda g: g["V"][1] == 0)
+        check("phase-lost L2 -> L2 V, A and W read 0, the others unchanged",
+              got["V"] == [f32(V), 0, f32(V)] and got["A"][1] == 0 and
+              got["W"] == [1800, 0, 508] and got["total"] == 2308, f"{got}")
+        ll = meter.f(200)
+        check("line-to-line L1-L2 with L2 lost reads the L1 voltage", ll == f32(V), f"{ll}")
+        a = timed_state()
+        time.sleep(0.4)
+        b = timed_state()
+        sb = b[2]
+        energy_check("energy stops for the outputs of a lost phase (grows at 2308 W)",
+                     sb["importKWh"] - a[2]["importKWh"], 2308, a, b, 3.6e6)
+        check("state marks the lost phase and its outputs",
+              sb["phases"]["L2"]["lost"] and sb["outputs"][1]["faults"]["phaseLost"] and
+              sb["outputs"][1]["drawnW"] == 0, f"{sb['phases']['L2']}")
+        peer.cmd("phase-restored L2")
+        expect_phases("phase-restored L2 -> back to 1708 W, 230 V", [1800, 1708, 508])
+        ll = meter.f(200)
+        check("line-to-line L1-L2 = sqrt(3) x 230", abs(ll - math.sqrt(3) * V) < 1e-3, f"{ll}")
+
+        check("day-burner k4", peer.cmd("day-burner k4") == "OK")
+        expect_phases("day-burner k4 (coil off) -> L1 = 1800 + 600", [2400, 1708, 508])
+        peer.cmd("day-burner dali-1")
+        expect_phases("day-burner dali-1 (level 127) -> full 1016 W", [2400, 2216, 508])
+        peer.cmd("day-burner-off k4")
+        peer.cmd("day-burner-off dali-1")
+        expect_phases("day-burner-off -> outputs follow their commands", [1800, 1708, 508])
+
+        def di(addr: int) -> int:
+            r = io.read_discrete_inputs(addr, count=1, device_id=1)
+            return int(r.bits[0]) if not r.isError() else -1
+
+        bad = []
+        for cmd, addr, want in (("door open", 1, 0), ("door closed", 1, 1), ("surge tripped", 2, 0),
+                                ("surge ok", 2, 1), ("photocell dark", 0, 1),
+                                ("photocell light", 0, 0)):
+            reply = peer.cmd(cmd)
+            if reply != "OK" or di(addr) != want:
+                bad.append((cmd, reply, di(addr)))
+        check("door/surge/photocell set discrete inputs 1/2/0 (door, surge active low)",
+              not bad, f"{bad}")
+        peer.cmd("door open")
+        cp = mbpoll_tcp(ports["io"], 1, "1", 0, 3)
+        v = mbpoll_values(cp)
+        check("mbpoll reads photocell light, door open, surge ok as 0 0 1",
+              [v.get(0), v.get(1), v.get(2)] == ["0", "0", "1"], cp.stdout[-80:] + cp.stderr)
+        check("state names the inputs' states",
+              {n: x["state"] for n, x in state()["inputs"].items()} ==
+              {"photocell": "light", "door": "open", "surge": "ok"})
+        peer.cmd("door closed")
+        check("door ajar -> ERR", peer.cmd("door ajar").startswith("ERR"))
+
+        # --- meter reset / set, with everything off so the counter stands still
+        io.write_coils(0, [False] * 4, device_id=1)
+        gw.write_registers(0, [0, 0], device_id=1)
+        expect_phases("all outputs off -> 0 W", [0, 0, 0])
+        check("meter-reset", peer.cmd("meter-reset") == "OK")
+        e = meter.f(72)
+        check("meter-reset -> import register 0x0048 reads 0.0 (and stays there at 0 W)",
+              e == 0.0 and wait_until(lambda: meter.f(72), lambda x: x != 0.0, 0.15) == 0.0, f"{e}")
+        check("meter-set 16777216", peer.cmd("meter-set 16777216") == "OK")
+        e = meter.f(72)
+        check("meter-set -> register reads the value (2^24 kWh, where float32 steps by 2)",
+              e == 16777216.0 and state()["importKWh"] == 16777216.0, f"{e}")
+        check("meter-set -1 -> ERR", peer.cmd("meter-set -1").startswith("ERR"))
+
+        check("pv-power 0", peer.cmd("pv-power 0") == "OK")
+        inv = inverter()
+        check("pv-power 0 -> W 0, St 2 (sleeping)", inv["W"] == 0 and inv["St"] == 2, f"{inv}")
+        peer.cmd("pv-power 9876")
+        check("pv-power 9876 -> W 9876 (W_SF 0 from the model's points)", inverter()["W"] == 9876)
+        check("pv-power beyond the W point's range -> ERR",
+              peer.cmd("pv-power 40000").startswith("ERR") and inverter()["W"] == 9876)
+
+        # --- the plain fault commands, addressed per bus
+        io.write_coil(0, True, device_id=1)
+        check("mute 1 is ambiguous on this board -> ERR naming BUS/UNIT",
+              peer.cmd("mute 1").startswith("ERR unit 1 is ambiguous"))
+        check("mute meter-gw/1", peer.cmd("mute meter-gw/1") == "OK")
+        t = time.perf_counter()
+        try:
+            r = mc.read_input_registers(12, count=2, device_id=1)
+            timed_out = r.isError() and not hasattr(r, "exception_code")
+        except ModbusException:
+            timed_out = True
+        dt = time.perf_counter() - t
+        r_io = io.read_coils(0, count=4, device_id=1)
+        r_gw = gw.read_holding_registers(0, count=2, device_id=1)
+        check("muted meter -> client timeout, while io, gateway and inverter answer",
+              timed_out and dt >= 0.45 and not r_io.isError() and not r_gw.isError() and
+              inverter()["W"] == 9876, f"{dt * 1000:.0f} ms")
+        s = state()
+        check("physics goes on while the meter is muted", s["phases"]["L1"]["W"] == 1800,
+              f"{s['phases']['L1']}")
+        peer.cmd("unmute meter")  # role names work too
+        mc.close()
+        mc.connect()
+        check("unmute -> the meter answers again (with the current power)",
+              meter.f(12) == 1800.0)
+        peer.cmd("exception meter 4")
+        r = mc.read_input_registers(12, count=2, device_id=1)
+        check("exception meter 4 -> exception 4 from the meter only",
+              r.isError() and getattr(r, "exception_code", None) == 4 and
+              not io.read_coils(0, count=1, device_id=1).isError(), f"{r}")
+        peer.cmd("clear meter-gw/1")
+        peer.cmd("reset-stats")
+        meter.f(12)
+        io.read_coils(0, count=4, device_id=1)
+        io.read_coils(0, count=4, device_id=1)
+        st = peer.cmd("stats")
+        check("stats keyed BUS/UNIT",
+              json.loads(st[3:]) == {"io/1": {"1": 2}, "meter-gw/1": {"4": 1}}, st)
+        check("devices keyed BUS/UNIT", json.loads(peer.cmd("devices")[3:]) ==
+              {"io/1": "io:8", "meter-gw/1": "sdm630", "dali-gw/1": "gateway:16",
+               "pv/1": "sunspec-inverter"})
+        check("get BUS/UNIT reads a datastore", peer.cmd("get io/1 co 0 4") == "OK 1 0 0 0")
+        reply = peer.cmd("disconnect meter-gw")
+        r = io.read_coils(0, count=1, device_id=1)
+        check("disconnect BUS closes only that bus's connections", reply == "OK 1" and
+              not r.isError(), reply)
+        conns = json.loads(peer.cmd("connections")[3:])
+        check("connections lists every bus", set(conns["buses"]) == set(ports) and
+              conns["buses"]["meter-gw"]["open"] == 0 and conns["buses"]["io"]["open"] == 1,
+              f"{conns}")
+    finally:
+        for c in clients:
+            c.close()
+        peer.stop()
+
+    # --- one shared port: the same cabinet with distinct unit ids
+    m = json.loads(json.dumps(model))
+    units = {"io": 1, "meter-gw": 2, "dali-gw": 3, "pv": 4}
+    for bus, spec in m["buses"].items():
+        spec["devices"] = {str(units[bus]): kind for kind in spec["devices"].values()}
+    for role in ("io", "gateway", "meter", "inverter"):
+        m[role]["unit"] = units[m[role]["bus"]]
+    fd, path = tempfile.mkstemp(prefix="lanterne-cabinet-", suffix=".json")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(m, f)
+    peer = start_peer("--cabinet", path, "--tcp", "127.0.0.1:0")
+    try:
+        ports = cabinet_ports(peer.ready)
+        check("--tcp: READY lists every bus on the one shared port",
+              list(ports) == list(units) and len(set(ports.values())) == 1, peer.ready)
+        c = ModbusTcpClient("127.0.0.1", port=ports["io"], timeout=0.5, retries=0)
+        c.connect()
+        c.write_coil(0, True, device_id=1)
+        c.write_register(0, 254, device_id=3)
+        got = wait_until(lambda: Meter(c, 2).phases()["W"], lambda w: w == [1800, 1016, 0])
+        check("--tcp: coil on unit 1 and level on unit 3 move the meter on unit 2",
+              got == [1800, 1016, 0], f"{got}")
+        check("--tcp: plain unit numbers name devices", peer.cmd("get 1 co 0 1") == "OK 1")
+        c.close()
+    finally:
+        peer.stop()
+        os.unlink(path)
+
+
 def listening(port: int) -> bool:
     with open("/proc/net/tcp", encoding="ascii") as f:
         next(f)
@@ -605,7 +1073,8 @@ def main() -> int:
     import logging
     logging.getLogger("pymodbus").setLevel(logging.CRITICAL + 1)  # client timeouts are expected
     only = set(sys.argv[1:])
-    sections = [("tcp", section_tcp), ("rtu", section_rtu), ("libmodbus", section_libmodbus_unit_tests)]
+    sections = [("tcp", section_tcp), ("rtu", section_rtu), ("cabinet", section_cabinet),
+                ("libmodbus", section_libmodbus_unit_tests)]
     for name, fn in sections:
         if only and name not in only:
             continue
