@@ -24,8 +24,6 @@ final class NotifySocket {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
         }
         guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
-        var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
     deinit {
@@ -33,46 +31,52 @@ final class NotifySocket {
         if !path.hasPrefix("@") { unlink(path) }
     }
 
-    /// The datagrams that arrive within `seconds`.
-    func receive(for seconds: Double) -> [String] {
+    /// The datagrams that arrive within `seconds`. Polls without blocking and sleeps between
+    /// polls, so that the tasks under test keep the cooperative threads they need.
+    func receive(for seconds: Double) async -> [String] {
         var messages: [String] = []
-        let end = Date().addingTimeInterval(seconds)
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while Date() < end {
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n > 0 { messages.append(String(decoding: buffer[0 ..< n], as: UTF8.self)) }
+        let end = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while ContinuousClock.now < end {
+            if let message = poll() { messages.append(message) } else { try? await Task.sleep(for: .milliseconds(10)) }
         }
+        while let message = poll() { messages.append(message) }
         return messages
     }
 
     /// The first datagram within `seconds`, if any.
-    func next(within seconds: Double = 2) -> String? {
-        let end = Date().addingTimeInterval(seconds)
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while Date() < end {
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n > 0 { return String(decoding: buffer[0 ..< n], as: UTF8.self) }
+    func next(within seconds: Double = 2) async -> String? {
+        let end = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while ContinuousClock.now < end {
+            if let message = poll() { return message }
+            try? await Task.sleep(for: .milliseconds(10))
         }
-        return nil
+        return poll()
+    }
+
+    /// A datagram waiting now, if any.
+    private func poll() -> String? {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+        return n > 0 ? String(decoding: buffer[0 ..< n], as: UTF8.self) : nil
     }
 }
 
 /// The notify protocol, received on a socket of the test's own (systemd is not PID 1 here).
 @Suite struct SystemdNotifierTests {
-    @Test func statesArriveAsDatagrams() throws {
+    @Test func statesArriveAsDatagrams() async throws {
         let socket = try NotifySocket()
         let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": socket.path])
         #expect(notifier.isActive)
         try notifier.notify("READY=1\nSTATUS=driving 3 circuits")
         try notifier.notify("STOPPING=1")
-        #expect(socket.next() == "READY=1\nSTATUS=driving 3 circuits")
-        #expect(socket.next() == "STOPPING=1")
+        #expect(await socket.next() == "READY=1\nSTATUS=driving 3 circuits")
+        #expect(await socket.next() == "STOPPING=1")
     }
 
-    @Test func anAbstractSocketToo() throws {
+    @Test func anAbstractSocketToo() async throws {
         let socket = try NotifySocket(abstract: true)
         try SystemdNotifier(environment: ["NOTIFY_SOCKET": socket.path]).notify("READY=1")
-        #expect(socket.next() == "READY=1")
+        #expect(await socket.next() == "READY=1")
     }
 
     @Test func outsideSystemdNothingIsSent() throws {
@@ -101,28 +105,39 @@ final class NotifySocket {
         #expect(SystemdNotifier(environment: ["NOTIFY_SOCKET": socket, "WATCHDOG_USEC": "soon"]).watchdogTimeout == nil)
     }
 
-    /// The watchdog is fed while the loop beats, and no longer once it stops beating.
+    /// The watchdog is fed while the loop beats, not once its last beat is older than
+    /// `staleAfter`.
     @Test func theWatchdogIsFedOnlyWhileTheLoopBeats() async throws {
         let socket = try NotifySocket()
         let heartbeat = Heartbeat()
         let feeder = WatchdogFeeder(notifier: SystemdNotifier(environment: ["NOTIFY_SOCKET": socket.path]),
-                                    heartbeat: heartbeat, timeout: .milliseconds(100), staleAfter: .milliseconds(300))
-        let beating = Task {
-            while !Task.isCancelled {
-                heartbeat.beat()
-                try? await Task.sleep(for: .milliseconds(20))
-            }
-        }
+                                    heartbeat: heartbeat, timeout: .seconds(10), staleAfter: .seconds(5))
+        #expect(try feeder.feed() == false)   // no beat yet
+        heartbeat.beat()
+        #expect(try feeder.feed() == true)
+        #expect(await socket.next() == "WATCHDOG=1")
+        heartbeat.beat(at: .now - .seconds(6))   // the loop stopped stepping 6 s ago
+        #expect(!feeder.loopIsAlive)
+        #expect(try feeder.feed() == false)
+        #expect(await socket.receive(for: 0.2).isEmpty)
+        heartbeat.beat()
+        #expect(try feeder.feed() == true)
+        #expect(await socket.next() == "WATCHDOG=1")
+    }
+
+    /// `run()` feeds at half the timeout: with 200 ms, messages keep coming while the loop beats.
+    @Test func runFeedsAtHalfTheTimeout() async throws {
+        let socket = try NotifySocket()
+        let heartbeat = Heartbeat()
+        heartbeat.beat()
+        let feeder = WatchdogFeeder(notifier: SystemdNotifier(environment: ["NOTIFY_SOCKET": socket.path]),
+                                    heartbeat: heartbeat, timeout: .milliseconds(200), staleAfter: .seconds(600))
+        #expect(feeder.period == .milliseconds(100))
         let feeding = Task { await feeder.run() }
         defer { feeding.cancel() }
-        let whileBeating = socket.receive(for: 0.6)
-        #expect(whileBeating.count >= 2, "\(whileBeating)")
-        #expect(whileBeating.allSatisfy { $0 == "WATCHDOG=1" })
-        beating.cancel()   // the loop is stuck from here
-        _ = socket.receive(for: 0.5)   // the beat goes stale (300 ms)
-        let stuck = socket.receive(for: 0.6)
-        #expect(stuck.isEmpty, "\(stuck)")
-        #expect(!feeder.loopIsAlive)
+        var received = 0
+        for _ in 0 ..< 3 where await socket.next(within: 30) == "WATCHDOG=1" { received += 1 }
+        #expect(received == 3)
     }
 
     @Test func aLoopThatNeverBeatIsNotAlive() {

@@ -110,13 +110,24 @@ public struct WatchdogFeeder: Sendable {
         heartbeat.age().map { $0 < staleAfter } ?? false
     }
 
-    /// Runs until cancelled; `log` hears when the feeding stops and starts again.
+    /// Sends `WATCHDOG=1` when the loop is stepping; returns whether it did.
+    ///
+    /// - Throws: ``SystemdNotifier/Failure``.
+    public func feed() throws(SystemdNotifier.Failure) -> Bool {
+        guard loopIsAlive else { return false }
+        try notifier.notify("WATCHDOG=1")
+        return true
+    }
+
+    /// Feeds every ``period`` until cancelled; `log` hears when the feeding stops and starts
+    /// again.
     public func run(log: @Sendable (String) -> Void = { _ in }) async {
         var feeding = true
         while !Task.isCancelled {
-            let alive = loopIsAlive
-            if alive {
-                do { try notifier.notify("WATCHDOG=1") } catch { log("\(error)") }
+            let alive: Bool
+            do { alive = try feed() } catch {
+                alive = true
+                log("\(error)")
             }
             if alive != feeding {
                 feeding = alive
