@@ -163,15 +163,30 @@ public struct LedgerRecorder {
                                energyWh: Self.wattHours(p.energy, carried: &carry.inverters[p.inverter, default: 0]))
         }
         if let meter = i.meter {
-            let wh = Self.wattHours(meter.energy, carried: &carry.meters[meter.id, default: 0])
-            register += wh
-            batch.meters = [MeterReading(cabinetID: cabinetID, meterID: meter.id, start: i.start, end: i.end,
-                                         registerWh: register, energyWh: wh, source: .metered)]
+            let reading: MeterReading
+            switch meter.reading {
+            case .modelled(let energy):
+                let wh = Self.wattHours(energy, carried: &carry.meters[meter.id, default: 0])
+                register += wh
+                reading = MeterReading(cabinetID: cabinetID, meterID: meter.id, start: i.start, end: i.end,
+                                       registerWh: register, energyWh: wh, source: .metered)
+            case .read(let registerWh, let energyWh):
+                register = registerWh
+                reading = MeterReading(cabinetID: cabinetID, meterID: meter.id, start: i.start, end: i.end,
+                                       registerWh: registerWh, energyWh: energyWh, source: .metered)
+            case .gap(let registerWh):
+                if let registerWh { register = registerWh }
+                reading = MeterReading(cabinetID: cabinetID, meterID: meter.id, start: i.start, end: i.end,
+                                       registerWh: registerWh, energyWh: 0, source: .gap)
+            }
+            batch.meters = [reading]
         }
         batch.events = i.switching.map { s in
             let fade = s.fadeSeconds > 0 ? " over \(Int(s.fadeSeconds)) s" : ""
             return LedgerEvent(cabinetID: cabinetID, at: s.at, kind: .switching, subject: s.circuit,
                                detail: "level \(s.level) %\(fade): \(s.reason)")
+        } + i.events.map { e in
+            LedgerEvent(cabinetID: cabinetID, at: e.at, kind: e.kind, subject: e.subject, detail: e.detail)
         }
         return batch
     }

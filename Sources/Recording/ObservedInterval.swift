@@ -13,11 +13,25 @@ public struct ObservedInterval: Sendable, Hashable {
     public var meter: Meter?
     /// The plan's switchings during the interval, in time order.
     public var switching: [Switching]
+    /// Other things that happened during the interval (a meter reset, a device fault), chained
+    /// after the switchings.
+    public var events: [Event]
 
     public init(start: Date, end: Date, circuits: [Circuit] = [], production: [Production] = [], meter: Meter? = nil,
-                switching: [Switching] = []) {
+                switching: [Switching] = [], events: [Event] = []) {
         self.start = start; self.end = end; self.circuits = circuits; self.production = production
-        self.meter = meter; self.switching = switching
+        self.meter = meter; self.switching = switching; self.events = events
+    }
+
+    /// Something the ledger keeps as an event of the cabinet.
+    public struct Event: Sendable, Hashable {
+        public var at: Date
+        public var kind: LedgerEvent.Kind
+        public var subject: String
+        public var detail: String
+        public init(at: Date, kind: LedgerEvent.Kind, subject: String, detail: String) {
+            self.at = at; self.kind = kind; self.subject = subject; self.detail = detail
+        }
     }
 
     /// One circuit's lighting energy over the interval.
@@ -44,11 +58,27 @@ public struct ObservedInterval: Sendable, Hashable {
         public init(inverter: String, energy: Energy) { self.inverter = inverter; self.energy = energy }
     }
 
-    /// The cabinet meter's energy over the interval.
+    /// The cabinet meter over the interval.
     public struct Meter: Sendable, Hashable {
         public var id: String
-        public var energy: Energy
-        public init(id: String, energy: Energy) { self.id = id; self.energy = energy }
+        public var reading: Reading
+
+        /// What is known of the meter over the interval.
+        public enum Reading: Sendable, Hashable {
+            /// Energy from a model (the simulation): the recorder carries the register on from
+            /// the ledger's.
+            case modelled(Energy)
+            /// The register read at the interval's end and the energy since the previous value
+            /// (whole watt-hours, from ``CumulativeRegister``).
+            case read(registerWh: Int64, energyWh: Int64)
+            /// The energy is unknown: the meter did not answer (no register), or its register
+            /// was reset or jumped (the register read, which counting resumes from).
+            case gap(registerWh: Int64?)
+        }
+
+        public init(id: String, reading: Reading) { self.id = id; self.reading = reading }
+        /// A modelled meter (the simulation's).
+        public init(id: String, energy: Energy) { self.init(id: id, reading: .modelled(energy)) }
     }
 
     /// A plan step that switched or dimmed a circuit.
@@ -68,22 +98,33 @@ public struct ObservedInterval: Sendable, Hashable {
 public enum RunOrigin: Sendable, Hashable {
     /// A simulated run over `[from, to)` with a seed.
     case simulation(generator: String, from: Date, to: Date, seed: UInt64)
+    /// The controller driving a cabinet's hardware, from `start` on.
+    case controller(generator: String, board: String, start: Date)
 
     /// How a run from this origin groups its intervals into transactions: a simulation can be
     /// rerun, so it commits a `record(_:)` call (a lighting day) at a time, written while it
-    /// simulates the next.
+    /// simulates the next; the controller commits each interval as it closes, so that a crash
+    /// loses at most the interval in progress.
     var transactions: LedgerRecorder.Transactions {
-        switch self { case .simulation: .eachRecordCallInBackground }
+        switch self {
+        case .simulation: .eachRecordCallInBackground
+        case .controller: .eachInterval
+        }
     }
 
     var subject: String {
-        switch self { case .simulation: "simulation" }
+        switch self {
+        case .simulation: "simulation"
+        case .controller: "run"
+        }
     }
 
     var detail: String {
         switch self {
         case let .simulation(generator, from, to, seed):
             "\(generator) simulate from \(InstantText.isoUTC(from)) to \(InstantText.isoUTC(to)), seed \(seed)"
+        case let .controller(generator, board, start):
+            "\(generator) run on board \(board), started \(InstantText.isoUTC(start))"
         }
     }
 }

@@ -385,3 +385,64 @@ import Units
         #expect(try store.circuitIntervals(cabinet: config.site.id, circuit: circuit, from: Self.from, to: LedgerTamper.to).count == 2)
     }
 }
+
+/// What the controller records (RunOrigin.controller): each interval committed as it closes,
+/// the meter's own register, gaps with or without a register, and its events.
+@Suite struct ControllerRecording {
+    static let start = LedgerRecorderTransactions.from
+
+    static func interval(_ k: Int, circuit: String, meter: ObservedInterval.Meter, events: [ObservedInterval.Event] = []) -> ObservedInterval {
+        let start = Self.start.addingTimeInterval(Double(900 * k))
+        return ObservedInterval(
+            start: start, end: start.addingTimeInterval(900),
+            circuits: [.init(circuit: circuit, energy: Energy(milliwattHours: 0), burningSeconds: 0, meanLevel: DimLevel.off,
+                             source: .gap)],
+            meter: meter, events: events)
+    }
+
+    @Test func theMetersRegisterGapsAndEventsAsRead() throws {
+        let f = try LedgerRecorderTransactions.Fixture()
+        let (config, circuit, meter, store) = (f.config, f.circuit, f.meter, f.store)
+        var recorder = try LedgerRecorder(store: store, configuration: config, from: Self.start,
+                                          origin: .controller(generator: "test", board: config.board.id, start: Self.start))
+        #expect(recorder.transactions == .eachInterval)
+        let reset = ObservedInterval.Event(at: Self.start.addingTimeInterval(1_900), kind: .meterReset, subject: meter,
+                                           detail: "register 52000 Wh → 12 Wh: a reset or a replacement")
+        try recorder.record([
+            Self.interval(0, circuit: circuit, meter: .init(id: meter, reading: .read(registerWh: 52_000, energyWh: 400))),
+            Self.interval(1, circuit: circuit, meter: .init(id: meter, reading: .gap(registerWh: nil))),   // silent
+            Self.interval(2, circuit: circuit, meter: .init(id: meter, reading: .gap(registerWh: 12)), events: [reset]),
+        ])
+        try recorder.record([Self.interval(3, circuit: circuit, meter: .init(id: meter, reading: .read(registerWh: 300, energyWh: 288)))])
+        let rows = try store.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT register_wh, energy_wh, source FROM measurement WHERE kind = 'meter' ORDER BY start_unix")
+        }
+        #expect(rows.map { $0[0] as Int64? } == [52_000, nil, 12, 300])
+        #expect(rows.map { $0[1] as Int64 } == [400, 0, 0, 288])
+        #expect(rows.map { $0[2] as String } == ["metered", "gap", "gap", "metered"])
+        let last = try #require(try store.lastRegisterReading(cabinet: config.site.id, meter: meter))
+        #expect(last.wattHours == 300 && last.end == Self.start.addingTimeInterval(4 * 900))
+        let events = try store.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT kind, subject, detail FROM event ORDER BY seq")
+        }
+        #expect(events.first.map { $0[1] as String } == "run")
+        #expect(events.first.map { ($0[2] as String).contains("run on board \(config.board.id)") } == true)
+        #expect(events.contains { ($0[0] as String) == "meterReset" && ($0[2] as String).contains("52000 Wh → 12 Wh") })
+        #expect(try store.verifyChain().isSound)
+    }
+
+    /// The ledger refuses a gap that claims energy and a reading without its register.
+    @Test func aGapHasNoEnergyAndAReadingHasItsRegister() throws {
+        let f = try LedgerRecorderTransactions.Fixture()
+        let cabinet = f.config.site.id
+        let start = Self.start, end = Self.start.addingTimeInterval(900)
+        #expect {
+            try f.store.append(LedgerBatch(meters: [MeterReading(cabinetID: cabinet, meterID: f.meter, start: start, end: end,
+                                                                  registerWh: 10, energyWh: 5, source: .gap)]))
+        } throws: { "\($0)".contains("a gap has no energy (5 Wh given)") }
+        #expect {
+            try f.store.append(LedgerBatch(meters: [MeterReading(cabinetID: cabinet, meterID: f.meter, start: start, end: end,
+                                                                  registerWh: nil, energyWh: 5, source: .metered)]))
+        } throws: { "\($0)".contains("a metered reading has a register value") }
+    }
+}

@@ -174,7 +174,10 @@ extension LedgerStore {
         if bounds.end <= bounds.start { throw fail("its end is not after its start") }
         if record.energyWh < 0 { throw fail("negative energy \(record.energyWh) Wh") }
         if record.source == .estimated { throw fail("a meter reading is metered or a gap, never estimated") }
-        if (record.registerWh == nil) != (record.source == .gap) { throw fail("a gap has no register value, a reading has one") }
+        // A gap may carry the register read after a reset (what counting resumes from); its
+        // energy is still unknown. A reading always has its register.
+        if record.source == .metered && record.registerWh == nil { throw fail("a metered reading has a register value") }
+        if record.source == .gap && record.energyWh != 0 { throw fail("a gap has no energy (\(record.energyWh) Wh given)") }
         return bounds
     }
 

@@ -114,16 +114,26 @@ extension LedgerStore {
         }
     }
 
+    /// The meter's last register value in the ledger and the end of its interval: what a
+    /// restarted controller counts on from.
+    ///
+    /// - Throws: ``LedgerError/readFailed(path:reason:)``.
+    public func lastRegisterReading(cabinet cabinetID: String, meter meterID: String) throws(LedgerError) -> (wattHours: Int64, end: Date)? {
+        try read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT register_wh, end_unix FROM measurement
+                WHERE cabinet_id = ? AND kind = 'meter' AND channel_id = ? AND register_wh IS NOT NULL
+                ORDER BY start_unix DESC LIMIT 1
+                """, arguments: [cabinetID, meterID]).map { row in
+                (row[0] as Int64, Date(timeIntervalSince1970: TimeInterval(row[1] as Int64)))
+            }
+        }
+    }
+
     /// The last register value recorded for a meter, or nil.
     ///
     /// - Throws: ``LedgerError/readFailed(path:reason:)``.
     public func lastRegister(cabinet cabinetID: String, meter meterID: String) throws(LedgerError) -> Int64? {
-        try read { db in
-            try Int64.fetchOne(db, sql: """
-                SELECT register_wh FROM measurement
-                WHERE cabinet_id = ? AND kind = 'meter' AND channel_id = ? AND register_wh IS NOT NULL
-                ORDER BY start_unix DESC LIMIT 1
-                """, arguments: [cabinetID, meterID])
-        }
+        try lastRegisterReading(cabinet: cabinetID, meter: meterID)?.wattHours
     }
 }
