@@ -85,6 +85,10 @@ public actor ControlLoop {
     private var enteringFailSafe: Set<String> = []
     /// The last decision.
     public private(set) var output = EngineOutput.empty
+    /// The energy the decisions have drawn by circuit since the last
+    /// ``takeExpectedEnergy()``, and the monotonic instant it runs to.
+    private var expected: ExpectedEnergy
+    private var expectedUntil: ContinuousClock.Instant?
     /// The last clock-trust decision (nil before the first step).
     public private(set) var clockTrust: ClockTrust?
     /// Output writes that went to the hardware, and those that failed. A deferred switching
@@ -114,6 +118,7 @@ public actor ControlLoop {
         self.logger = logger
         self.events = events
         self.presence = engine.idlePresence()
+        self.expected = ExpectedEnergy(installation: engine.installation)
         self.switching = SwitchingGuard(minimumCycles: SwitchingGuard.minimumCycles(of: board))
     }
 
@@ -223,9 +228,32 @@ public actor ControlLoop {
         let inputs = EngineInputs(clockTrusted: clockTrust?.isTrusted ?? false, faultedCircuits: faulted, presence: presence, photocell: photocell)
         var decision = EngineOutput.empty
         engine.evaluate(at: t, inputs: inputs, night: night, into: &decision)
-        output = decision
+        decided(decision)
         generation += 1
         await apply(decision, generation: generation)
+    }
+
+    /// Makes `decision` the current one, after adding the time the previous one held to the
+    /// expected energy.
+    private func decided(_ decision: EngineOutput) {
+        accountExpectedEnergy()
+        output = decision
+    }
+
+    /// Adds the current decision's energy from where the account stopped to `now` (the step's
+    /// monotonic reading by default).
+    private func accountExpectedEnergy(to now: ContinuousClock.Instant? = nil) {
+        let now = now ?? lastReading?.monotonic ?? clock.monotonicNow
+        if let since = expectedUntil, now > since { expected.add(output, seconds: (now - since).timeInterval) }
+        expectedUntil = max(expectedUntil ?? now, now)
+    }
+
+    /// Watt-hours per circuit (the installation's order) that the decisions drew since the last
+    /// call, by the luminaires' power curves (presence raises included): what the controller
+    /// splits a shared meter by. Monotonic durations; nothing before the first decision.
+    public func takeExpectedEnergy() -> [Double] {
+        accountExpectedEnergy(to: clock.monotonicNow)
+        return expected.take()
     }
 
     /// The level an output must show for a circuit: the highest of its luminaires (a channel
@@ -385,7 +413,7 @@ public actor ControlLoop {
         var decision = EngineOutput.empty
         let inputs = EngineInputs(clockTrusted: clockTrust?.isTrusted ?? false, faultedCircuits: all, photocell: photocell)
         engine.evaluate(at: t, inputs: inputs, night: safeNight, into: &decision)
-        output = decision
+        decided(decision)
         applied = [:]
         inFailSafe = all
         enteringFailSafe = all

@@ -261,11 +261,11 @@ struct RunState {
             let out = output.circuits[ci]
             guard out.energised else { continue }
             let count = counts[ci]
-            let (baseJoules, baseLevel, baseLit) = segment(models[ci], out.base, dt)
+            let (baseJoules, baseLevel, baseLit) = models[ci].segment(out.base, dt)
             let others = Double(count - out.raised.count)
             var e = baseJoules * others, level = baseLevel * others, lit = baseLit * others
             for r in out.raised {
-                let x = segment(models[ci], r.sample, dt)
+                let x = models[ci].segment(r.sample, dt)
                 e += x.joules; level += x.level; lit += x.lit
             }
             joules[ci] += e
@@ -273,17 +273,6 @@ struct RunState {
             luminaireBurningSeconds += lit
             if lit > 0 { burning[ci] += dt }
         }
-    }
-
-    /// Energy (J), ∫ level dt (percent·s) and lit seconds of one luminaire over `dt` seconds of a
-    /// linear level (trapezoid rule on power: exact while the level stays on one segment of the
-    /// power curve, which fades of a few seconds do).
-    @inline(__always)
-    func segment(_ model: LuminaireModel, _ s: LevelSample, _ dt: Double) -> (joules: Double, level: Double, lit: Double) {
-        let l0 = s.percent, l1 = s.percent + s.slope * dt
-        let p0 = model.watts(atPercent: l0)
-        let p1 = s.slope == 0 ? p0 : model.watts(atPercent: l1)
-        return ((p0 + p1) / 2 * dt, (l0 + l1) / 2 * dt, (l0 > 0 || l1 > 0) ? dt : 0)
     }
 
     /// Emits the interval ending at `end` and starts the next.

@@ -127,3 +127,34 @@ actor SlowRelay: RelayOutput {
         #expect(on1 && on2)
     }
 }
+
+/// The energy the loop's decisions draw by circuit (what a shared meter is split by): the
+/// luminaires' power at the levels decided, over monotonic time, presence raises included.
+@Suite struct ExpectedEnergyTests {
+    @Test func theDecisionsEnergyOverMonotonicTime() async throws {
+        let b = try ControlLoopTests.bench()
+        await b.loop.tick()
+        #expect(await b.loop.takeExpectedEnergy() == [0, 0, 0])   // nothing before the first decision ran
+        b.clock.advance(by: .seconds(600))
+        let wh = await b.loop.takeExpectedEnergy()
+        let led = LuminaireModel(ratedPower: Watts(40))
+        let full = led.watts(atPercent: 100), half = led.watts(atPercent: 50)
+        // c1, c2: 4 luminaires on; c3: 5 at 50 % (the plan at 22:00), for 600 s.
+        let expected = [4 * full * 600 / 3600, 4 * full * 600 / 3600, 5 * half * 600 / 3600]
+        for (a, e) in zip(wh, expected) { #expect(abs(a - e) < 1e-9, "\(wh) vs \(expected)") }
+        #expect(await b.loop.takeExpectedEnergy() == [0, 0, 0])   // taken: it starts again
+    }
+
+    @Test func aPresenceRaiseDrawsMore() async throws {
+        let quiet = try ControlLoopTests.bench(), busy = try ControlLoopTests.bench()
+        for b in [quiet, busy] { await b.loop.tick() }
+        await busy.loop.detected(sensor: "pir-1")
+        for b in [quiet, busy] {
+            b.clock.advance(by: .seconds(60))
+            await b.loop.tick()
+        }
+        let q = await quiet.loop.takeExpectedEnergy(), r = await busy.loop.takeExpectedEnergy()
+        #expect(r[2] > q[2], "c3 raised by pir-1: \(r) vs \(q)")
+        #expect(r[0] == q[0] && r[1] == q[1])
+    }
+}

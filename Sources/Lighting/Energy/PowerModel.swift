@@ -84,4 +84,15 @@ public struct LuminaireModel: Sendable, Hashable {
         let level = requested > 0 && requested < minimum ? minimum : requested
         return ratedPower.value * curve.fraction(atPercent: level) + standbyPower.value
     }
+
+    /// Energy (J), ∫ level dt (percent·s) and lit seconds of one luminaire over `dt` seconds of a
+    /// linear level (trapezoid rule on power: exact while the level stays on one segment of the
+    /// power curve, which fades of a few seconds do).
+    @inline(__always)
+    public func segment(_ s: LevelSample, _ dt: Double) -> (joules: Double, level: Double, lit: Double) {
+        let l0 = s.percent, l1 = s.percent + s.slope * dt
+        let p0 = watts(atPercent: l0)
+        let p1 = s.slope == 0 ? p0 : watts(atPercent: l1)
+        return ((p0 + p1) / 2 * dt, (l0 + l1) / 2 * dt, (l0 > 0 || l1 > 0) ? dt : 0)
+    }
 }

@@ -11,7 +11,7 @@ import Testing
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let path = dir.file("rows.csv")
-        FileManager.default.createFile(atPath: path, contents: nil)
+        #expect(FileManager.default.createFile(atPath: path, contents: nil))
         let handle = try #require(FileHandle(forWritingAtPath: path))
         var writer = CSVWriter(handle: handle, delimiter: UInt8(ascii: ","), decimalComma: false)
         var expected = ""
@@ -38,7 +38,7 @@ import Testing
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let path = dir.file("read-only.csv")
-        FileManager.default.createFile(atPath: path, contents: nil)
+        #expect(FileManager.default.createFile(atPath: path, contents: nil))
         let handle = try #require(FileHandle(forReadingAtPath: path))   // writes fail (EBADF)
         defer { try? handle.close() }
         var writer = CSVWriter(handle: handle, delimiter: UInt8(ascii: ","), decimalComma: false)
