@@ -248,10 +248,11 @@ public actor ControlLoop {
         expectedUntil = max(expectedUntil ?? now, now)
     }
 
-    /// Watt-hours per circuit (the installation's order) that the decisions drew since the last
-    /// call, by the luminaires' power curves (presence raises included): what the controller
-    /// splits a shared meter by. Monotonic durations; nothing before the first decision.
-    public func takeExpectedEnergy() -> [Double] {
+    /// What the decisions drew per circuit (the installation's order) since the last call — the
+    /// energy by the luminaires' power curves (presence raises included), the burning time, the
+    /// mean level: what the controller splits a shared meter by and records as decided.
+    /// Monotonic durations; nothing before the first decision.
+    public func takeExpectedEnergy() -> [ExpectedEnergy.Circuit] {
         accountExpectedEnergy(to: clock.monotonicNow)
         return expected.take()
     }

@@ -126,15 +126,12 @@ struct RunState {
 
     // Current interval accumulators, per circuit.
     var intervalStart: Date
-    var joules: [Double]
+    /// The lighting: energy, burning time and level by the power curves (as the controller
+    /// accounts its decisions).
+    var lighting: ExpectedEnergy
     var baselineJoules: [Double]
-    var burning: [Double]
-    var levelSeconds: [Double]   // ∫ mean luminaire level (percent) dt over burning time
     // The circuits as plain arrays (the hot path copies no strings).
-    let models: [LuminaireModel]
-    let counts: [Int]
     let legacyWatts: [Double]
-    var luminaireBurningSeconds = 0.0
     /// Per-circuit totals of the run, by circuit index (the report's dictionary is filled at the end).
     var circuitTotals: [SimulationReport.CircuitTotals]
 
@@ -169,13 +166,9 @@ struct RunState {
         let i = interval
         intervalStart = Date(timeIntervalSince1970: (from.timeIntervalSince1970 / i).rounded(.down) * i)
         let n = config.installation.circuits.count
-        models = config.installation.circuits.map(\.model)
-        counts = config.installation.circuits.map(\.luminaireCount)
+        lighting = ExpectedEnergy(installation: config.installation)
         legacyWatts = config.installation.circuits.map { $0.legacyPower.value * Double($0.luminaireCount) }
-        joules = Array(repeating: 0, count: n)
         baselineJoules = Array(repeating: 0, count: n)
-        burning = Array(repeating: 0, count: n)
-        levelSeconds = Array(repeating: 0, count: n)
         circuitTotals = Array(repeating: SimulationReport.CircuitTotals(), count: n)
     }
 
@@ -256,23 +249,10 @@ struct RunState {
         guard dt > 0 else { return }
         // Baseline: legacy lamps at full power while it is dark (sunset to sunrise).
         let darkSeconds = max(0, min(b, dark.upperBound).timeIntervalSince(max(a, dark.lowerBound)))
-        for ci in 0..<counts.count {
-            if darkSeconds > 0 { baselineJoules[ci] += legacyWatts[ci] * darkSeconds }
-            let out = output.circuits[ci]
-            guard out.energised else { continue }
-            let count = counts[ci]
-            let (baseJoules, baseLevel, baseLit) = models[ci].segment(out.base, dt)
-            let others = Double(count - out.raised.count)
-            var e = baseJoules * others, level = baseLevel * others, lit = baseLit * others
-            for r in out.raised {
-                let x = models[ci].segment(r.sample, dt)
-                e += x.joules; level += x.level; lit += x.lit
-            }
-            joules[ci] += e
-            levelSeconds[ci] += level / Double(count)
-            luminaireBurningSeconds += lit
-            if lit > 0 { burning[ci] += dt }
+        if darkSeconds > 0 {
+            for ci in legacyWatts.indices { baselineJoules[ci] += legacyWatts[ci] * darkSeconds }
         }
+        lighting.add(output, seconds: dt)
     }
 
     /// Emits the interval ending at `end` and starts the next.
@@ -282,20 +262,22 @@ struct RunState {
         var result = SimulatedInterval(start: start, end: end, circuits: [], production: [], meter: nil, switching: switching)
         result.circuits.reserveCapacity(circuits.count)
         var metered = Energy.zero
+        let accounts = lighting.take()
         for (ci, c) in circuits.enumerated() {
-            let energy = Energy(milliwattHours: Int64((joules[ci] / 3.6).rounded()))
+            let account = accounts[ci]
+            let energy = Energy(milliwattHours: Int64((account.joules / 3.6).rounded()))
             let baseline = Energy(milliwattHours: Int64((baselineJoules[ci] / 3.6).rounded()))
             report.lighting = report.lighting + energy
             report.baseline = report.baseline + baseline
             metered += energy
             circuitTotals[ci].lighting += energy
             circuitTotals[ci].baseline += baseline
-            circuitTotals[ci].burningSeconds += Int(burning[ci].rounded())
-            let mean = burning[ci] > 0 ? levelSeconds[ci] / burning[ci] : 0
+            circuitTotals[ci].burningSeconds += Int(account.burningSeconds.rounded())
+            let mean = account.meanLevelPercent
             result.circuits.append(SimulatedCircuitInterval(circuit: c.id, start: start, end: end, energy: energy,
-                                                            baseline: baseline, burningSeconds: Int(burning[ci].rounded()),
+                                                            baseline: baseline, burningSeconds: Int(account.burningSeconds.rounded()),
                                                             meanLevel: DimLevel.clamping(percent: mean)))
-            joules[ci] = 0; baselineJoules[ci] = 0; burning[ci] = 0; levelSeconds[ci] = 0
+            baselineJoules[ci] = 0
         }
         if let meter = sim.configuration.board.meters.first {
             result.meter = (meter.id, metered)
@@ -305,7 +287,7 @@ struct RunState {
             report.production = report.production + e
             result.production.append(SimulatedProductionInterval(array: spec.id, inverter: spec.inverter, start: start, end: end, energy: e))
         }
-        report.burningHours = luminaireBurningSeconds / 3600 / Double(max(1, report.luminaires))
+        report.burningHours = lighting.luminaireBurningSeconds / 3600 / Double(max(1, report.luminaires))
         intervalStart = intervalStart.addingTimeInterval(interval)
         return result
     }

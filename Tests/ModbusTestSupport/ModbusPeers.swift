@@ -280,3 +280,45 @@ public final class SocatPair: @unchecked Sendable {
 
     deinit { TestbedProcess.end(process) }
 }
+
+/// The test bed's cabinet peer (`peer.py --cabinet`, tools/modbus-testbed/fixtures/cabinet.json):
+/// an I/O module, a DALI gateway, an SDM630 and a SunSpec inverter, one TCP port per bus of
+/// boards/modbus-tcp-cabinet.yaml, whose meter follows the outputs it is driven with.
+public final class CabinetPeer: @unchecked Sendable {
+    public let process: TestbedProcess
+    /// `host:port` per bus id (io, meter-gw, dali-gw, pv).
+    public let buses: [String: String]
+
+    /// - Parameter timeScale: energy counts this many times faster than the wall clock.
+    public init(timeScale: Double = 1) throws {
+        let p = try ModbusTestbed.requirePaths()
+        let model = ModbusTestbed.repo.appendingPathComponent("tools/modbus-testbed/fixtures/cabinet.json").path
+        let listen = ["io", "meter-gw", "dali-gw", "pv"].flatMap { ["--listen", "\($0)=127.0.0.1:0"] }
+        process = try TestbedProcess(executable: p.python, arguments: [p.peer, "--cabinet", model, "--time-scale", "\(timeScale)"] + listen)
+        var buses: [String: String] = [:]
+        for word in process.ready.dropFirst() {   // "cabinet", then BUS=HOST:PORT
+            let parts = word.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { buses[String(parts[0])] = String(parts[1]) }
+        }
+        self.buses = buses
+    }
+
+    @discardableResult public func command(_ text: String) throws -> String { try process.command(text) }
+
+    /// The peer's `state` (outputs, phases, total power, import kWh, inverter, inputs).
+    public func state() throws -> [String: Any] {
+        let json = try command("state")
+        return (try JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] ?? [:]
+    }
+
+    /// boards/modbus-tcp-cabinet.yaml with this peer's addresses, and `timeout`.
+    public func board(timeout: String = "300ms") throws -> String {
+        var text = try String(contentsOf: ModbusTestbed.repo.appendingPathComponent("boards/modbus-tcp-cabinet.yaml"), encoding: .utf8)
+        let real = ["io": "192.168.10.20:502", "meter-gw": "192.168.10.21:502", "dali-gw": "192.168.10.22:502", "pv": "192.168.10.30:502"]
+        for (bus, address) in real {
+            guard let local = buses[bus] else { throw TestbedError("the cabinet peer has no bus \(bus)") }
+            text = text.replacingOccurrences(of: "tcp: \"\(address)\"", with: "tcp: \"\(local)\"")
+        }
+        return text.replacingOccurrences(of: #"timeout: \d+(ms|s)"#, with: "timeout: \(timeout)", options: .regularExpression)
+    }
+}
