@@ -29,6 +29,7 @@ let package = Package(
         .library(name: "Recording", targets: ["Recording"]),
         .library(name: "Simulation", targets: ["Simulation"]),
         .library(name: "Controller", targets: ["Controller"]),
+        .library(name: "CabinetService", targets: ["CabinetService"]),
         // The Modbus test bed's processes (pymodbus peers, the paced PTY relay), for tests and benchmarks.
         .library(name: "ModbusTestSupport", targets: ["ModbusTestSupport"]),
     ],
@@ -86,6 +87,11 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
 
+        // lanterne run's services: the energy sampler (registers → the ledger's intervals).
+        .target(
+            name: "CabinetService",
+            dependencies: ["Units", "Lighting", "HAL", "Ledger", "Recording"],
+            swiftSettings: strict),
         .executableTarget(
             name: "lanterne",
             dependencies: [
@@ -121,6 +127,10 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "SavingsTests", dependencies: ["Savings", "Units", "Lighting", "Astronomy"], swiftSettings: strict),
         .testTarget(name: "RecordingTests", dependencies: ["Recording"], swiftSettings: strict),
+        .testTarget(
+            name: "CabinetServiceTests",
+            dependencies: ["CabinetService", "Controller", "Astronomy", "BoardFiles", "HAL", "Lighting", "Ledger", "Recording", "Units", "ModbusTestSupport"],
+            swiftSettings: strict),
         .testTarget(
             name: "LedgerTests",
             dependencies: ["Ledger", "Savings", "Units", "Lighting", "Astronomy", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
