@@ -90,13 +90,14 @@ let package = Package(
         // lanterne run's services: the energy sampler (registers → the ledger's intervals).
         .target(
             name: "CabinetService",
-            dependencies: ["Units", "Lighting", "HAL", "Ledger", "Recording"],
+            dependencies: ["Units", "Lighting", "HAL", "Ledger", "Cabinet", "Recording", "Controller",
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .executableTarget(
             name: "lanterne",
             dependencies: [
                 "Units", "Astronomy", "SourceFiles", "Lighting", "HAL", "BoardFiles", "Modbus", "Savings", "Ledger",
-                "Report", "Cabinet", "Recording", "Simulation", "Controller",
+                "Report", "Cabinet", "Recording", "Simulation", "Controller", "CabinetService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -129,7 +130,8 @@ let package = Package(
         .testTarget(name: "RecordingTests", dependencies: ["Recording"], swiftSettings: strict),
         .testTarget(
             name: "CabinetServiceTests",
-            dependencies: ["CabinetService", "Controller", "Astronomy", "BoardFiles", "HAL", "Lighting", "Ledger", "Recording", "Units", "ModbusTestSupport"],
+            dependencies: ["CabinetService", "Controller", "Cabinet", "Astronomy", "BoardFiles", "HAL", "Lighting", "Ledger", "Recording", "Units",
+                           "ModbusTestSupport", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .testTarget(
             name: "LedgerTests",

@@ -49,6 +49,20 @@ public struct EnergySampler {
         }
     }
 
+    /// Reads every register that has no value yet (a ledger without this meter's history),
+    /// so that the first interval counts from now rather than being a gap.
+    public mutating func prime(at instant: Date) async {
+        if var channel = meter, channel.register.last == nil {
+            if let energy = try? await channel.device.readImportEnergy() { _ = channel.register.take(Self.wattHours(energy), at: instant) }
+            meter = channel
+        }
+        for k in inverters.indices where inverters[k].register.last == nil {
+            if let energy = try? await inverters[k].device.readProducedEnergy() {
+                _ = inverters[k].register.take(Self.wattHours(energy), at: instant)
+            }
+        }
+    }
+
     /// Reads the registers now and makes the interval `[start, end)`.
     ///
     /// - Parameter decided: per circuit (the installation's order), what the controller's

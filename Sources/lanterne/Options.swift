@@ -80,6 +80,21 @@ struct Timeout: ArgumentValue {
     var duration: Duration { .milliseconds(milliseconds) }
 }
 
+/// `--interval 15m`: the length of a ledger interval, from 1 s, dividing a day.
+struct IntervalLength: ArgumentValue {
+    static let valueName = "duration"
+    static let expectation = "is not an interval that divides a day, from 1s (such as 15m, 1h or 10s)"
+    let seconds: Int
+    init?(argument: String) {
+        let units: [(String, Int)] = [("h", 3600), ("m", 60), ("s", 1)]
+        guard let (suffix, factor) = units.first(where: { argument.hasSuffix($0.0) }),
+              let n = Int(argument.dropLast(suffix.count)), n > 0 else { return nil }
+        let s = n * factor
+        guard 86_400 % s == 0 else { return nil }
+        seconds = s
+    }
+}
+
 /// `--ledger PATH`: an existing ledger.
 struct LedgerOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Ledger file (SQLite).", valueName: "path"))

@@ -1,10 +1,12 @@
 import ArgumentParser
 import Cabinet
+import CabinetService
 import Controller
 import Dispatch
 import Foundation
 import HAL
 import Ledger
+import Recording
 import Lighting
 import Logging
 import SourceFiles
@@ -38,9 +40,13 @@ struct RunCommand: AsyncParsableCommand {
     var profile: String?
 
     @Option(name: .customLong("ledger"), help: ArgumentHelp(
-        "The cabinet's ledger: the clock is not trusted while it reads earlier than the ledger's last record. Only read; a missing file is not created.",
+        "The cabinet's ledger, created when missing: the meters' intervals and the run's events are recorded there while the clock is trusted, and the clock is not trusted while it reads earlier than the ledger's last record. Its key file (PATH.key), when there, signs what the cabinet file changed.",
         valueName: "path"))
     var ledger: String?
+
+    @Option(name: .customLong("interval"), help: ArgumentHelp(
+        "The ledger's interval (default: the cabinet file's ledger interval, 15m).", valueName: "duration"))
+    var interval: IntervalLength?
 
     @Option(name: .customLong("log-level"), help: ArgumentHelp(
         "The least important messages logged: debug, info, notice, warning or error. Under systemd each line carries its level for the journal.",
@@ -65,8 +71,9 @@ struct RunCommand: AsyncParsableCommand {
         let hardware = await HardwareSet.open(config.board)
         for failure in hardware.failures { logger.error("cannot open: \(failure)") }
         log("cabinet \(config.site.id): board \(config.board.id), profile \(config.profile.id), \(config.installation.circuits.count) circuit(s)")
+        let inbox = EventInbox()
         let loop = ControlLoop(engine: engine, board: config.board, circuitOutputs: config.outputs, hardware: hardware,
-                               settings: .init(trust: .standard(ledgerFloor: floor)), logger: logger)
+                               settings: .init(trust: .standard(ledgerFloor: floor)), logger: logger, events: { inbox.post($0) })
         // Signals are caught before anything is driven, so a SIGTERM never skips the safe state.
         let (stops, stop) = AsyncStream.makeStream(of: Int32.self)
         let signals = [SIGTERM, SIGINT].map { sig -> DispatchSourceSignal in
@@ -89,6 +96,11 @@ struct RunCommand: AsyncParsableCommand {
                     break
                 }
                 return .signal
+            }
+            if let ledger {
+                let keeping = LedgerKeeping(path: ledger, configuration: config, interval: interval?.seconds ?? config.intervalSeconds,
+                                            inbox: inbox, logger: logger, generator: "lanterne \(LanterneVersion.string)")
+                group.addTask { await keeping.run(loop: loop); return .notifier }
             }
             group.addTask {
                 // Ready once the loop has made its first step (the outputs written).

@@ -1,0 +1,103 @@
+import Controller
+import Foundation
+import Ledger
+import Logging
+import Recording
+import Synchronization
+import Units
+
+/// Keeps a running cabinet's ledger: at each interval boundary of the wall clock it reads the
+/// meters (``EnergySampler``), takes what the control loop decided over the interval, and
+/// records the interval — one transaction, so that a crash loses at most the interval in
+/// progress — with the loop's events.
+///
+/// Instants come from the wall clock, so nothing is recorded while the loop does not trust it:
+/// the registers keep counting, and the first interval closed once the clock is trusted again
+/// spans the untrusted time. An interval that starts at the ledger's last one after a restart
+/// spans the outage the same way, with the energy drawn meanwhile.
+public struct LedgerKeeper {
+    let loop: ControlLoop
+    var recorder: LedgerRecorder
+    var sampler: EnergySampler
+    /// The interval's length in seconds (it divides a day).
+    public let interval: Int
+    let clock: any CabinetClock
+    let inbox: EventInbox
+    let logger: Logger
+    /// Where the next interval starts.
+    public private(set) var lastEnd: Date
+
+    /// - Parameters:
+    ///   - lastEnd: where the ledger's intervals of this cabinet end (after a restart), or
+    ///     the start of recording.
+    public init(loop: ControlLoop, recorder: LedgerRecorder, sampler: EnergySampler, interval: Int, clock: any CabinetClock,
+                inbox: EventInbox, lastEnd: Date, logger: Logger) {
+        self.loop = loop
+        self.recorder = recorder
+        self.sampler = sampler
+        self.interval = max(1, interval)
+        self.clock = clock
+        self.inbox = inbox
+        self.lastEnd = lastEnd
+        self.logger = logger
+    }
+
+    /// The first boundary of the wall clock after `t` (multiples of the interval since the epoch).
+    public func boundary(after t: Date) -> Date {
+        let i = Double(interval)
+        return Date(timeIntervalSince1970: ((t.timeIntervalSince1970 / i).rounded(.down) + 1) * i)
+    }
+
+    /// Records interval after interval until cancelled, then closes the one in progress.
+    public mutating func run() async {
+        while !Task.isCancelled {
+            let next = boundary(after: max(lastEnd, clock.wallNow))
+            // Sleep on the monotonic clock until the wall clock reaches the boundary (it may be
+            // set meanwhile: look again after waking).
+            while clock.wallNow < next {
+                let wait = min(max(0.001, next.timeIntervalSince(clock.wallNow)), Double(interval))
+                do { try await clock.sleep(until: clock.monotonicNow.advanced(by: .seconds(wait))) } catch { break }
+            }
+            if Task.isCancelled { break }
+            await close(at: next)
+        }
+        await close(at: clock.wallNow)
+    }
+
+    /// Records `[lastEnd, end)` when the clock is trusted and the interval is not empty.
+    public mutating func close(at end: Date) async {
+        guard await loop.clockTrust?.isTrusted == true else { return }
+        guard end > lastEnd else { return }
+        var observed = await sampler.close(from: lastEnd, to: end, decided: loop.takeExpectedEnergy())
+        observed.events.append(contentsOf: inbox.drain().map(Self.event))
+        do {
+            try recorder.record([observed])
+            lastEnd = end
+            logger.debug("ledger: interval \(InstantText.isoUTC(observed.start)) to \(InstantText.isoUTC(end)) recorded")
+        } catch {
+            logger.error("ledger: the interval \(InstantText.isoUTC(observed.start)) to \(InstantText.isoUTC(end)) was not recorded: \(error)")
+        }
+    }
+
+    /// A control event as the ledger keeps it.
+    static func event(_ e: ControlEvent) -> ObservedInterval.Event {
+        let kind: LedgerEvent.Kind = switch e.kind {
+        case .clockTrusted, .clockUntrusted, .wallClockStepped: .clock
+        case .switchingDeferred: .switching
+        case .outputFailed, .outputRecovered: .fault
+        }
+        let subject = switch e.kind {
+        case .clockTrusted, .clockUntrusted, .wallClockStepped: "clock"
+        case .switchingDeferred(let circuit, _, _, _), .outputFailed(let circuit, _, _), .outputRecovered(let circuit, _): circuit
+        }
+        return ObservedInterval.Event(at: e.at, kind: kind, subject: subject, detail: e.description)
+    }
+}
+
+/// The control loop's events, kept until the next interval is recorded.
+public final class EventInbox: Sendable {
+    private let events = Mutex<[ControlEvent]>([])
+    public init() {}
+    public func post(_ event: ControlEvent) { events.withLock { $0.append(event) } }
+    public func drain() -> [ControlEvent] { events.withLock { e in defer { e = [] }; return e } }
+}

@@ -1,0 +1,92 @@
+import Cabinet
+import Controller
+import Foundation
+import Ledger
+import Logging
+import Recording
+import Units
+
+/// `lanterne run --ledger PATH`: the ledger kept beside the control loop, from the first step
+/// taken with a trusted clock until the run stops. A ledger that cannot be opened or written
+/// is an error in the log and the lighting goes on: the ledger never stops the lights.
+public struct LedgerKeeping: Sendable {
+    public let path: String
+    public let configuration: CabinetConfiguration
+    /// The interval's length in seconds.
+    public let interval: Int
+    public let inbox: EventInbox
+    public let logger: Logger
+    /// Where the signing key is read (it signs what the cabinet file changed).
+    public let keyPath: String
+    /// The program and its version, for the run's event.
+    public let generator: String
+
+    public init(path: String, configuration: CabinetConfiguration, interval: Int, inbox: EventInbox, logger: Logger,
+                generator: String, keyPath: String? = nil) {
+        self.path = path
+        self.generator = generator
+        self.configuration = configuration
+        self.interval = interval
+        self.inbox = inbox
+        self.logger = logger
+        self.keyPath = keyPath ?? path + ".key"
+    }
+
+    /// Waits for the loop's first step with a trusted clock, records until cancelled, then
+    /// closes the interval in progress, records the stop and closes the ledger.
+    public func run(loop: ControlLoop) async {
+        let clock = loop.clock
+        if await loop.clockTrust?.isTrusted != true {
+            logger.notice("ledger \(path): waiting for a trusted clock before recording (intervals carry wall-clock instants)")
+        }
+        while await loop.clockTrust?.isTrusted != true {
+            do { try await Task.sleep(for: .milliseconds(200)) } catch { return }
+        }
+        let store: LedgerStore
+        do {
+            store = try LedgerStore.open(path: path)
+        } catch {
+            logger.error("ledger \(path): \(error); the run goes on without a ledger")
+            return
+        }
+        defer {
+            do { try store.close() } catch { logger.error("ledger \(path): \(error)") }
+        }
+        do {
+            var keeper = try await start(store: store, loop: loop, at: clock.wallNow)
+            logger.notice("ledger \(path): recording every \(interval) s from \(InstantText.isoUTC(keeper.lastEnd))")
+            await keeper.run()
+            try store.append(LedgerBatch(events: [LedgerEvent(cabinetID: configuration.site.id, at: clock.wallNow, kind: .ledger,
+                                                              subject: "stop", detail: "run stopped; the interval in progress was recorded")]))
+        } catch {
+            logger.error("ledger \(path): \(error); the run goes on without a ledger")
+        }
+    }
+
+    /// The recorder (the run's and the profile's events, what the cabinet file changed), the
+    /// sampler started from the ledger's registers, and the keeper.
+    func start(store: LedgerStore, loop: ControlLoop, at now: Date) async throws -> LedgerKeeper {
+        let site = configuration.site.id
+        let signer = FileManager.default.fileExists(atPath: keyPath) ? try SigningKeyFile.load(at: keyPath) : nil
+        let previousEnd = try store.lastIntervalEnd(cabinet: site)
+        let recorder = try LedgerRecorder(
+            store: store, configuration: configuration, from: min(previousEnd ?? now, now),
+            origin: .controller(generator: generator, board: configuration.board.id, start: now),
+            signer: signer)
+        var last: [String: CumulativeRegister.Reading] = [:]
+        let hardware = await loop.hardware
+        let meter = configuration.board.meters.first.flatMap { m in hardware.meters[m.id].map { (id: m.id, device: $0) } }
+        if let meter, let reading = try store.lastRegisterReading(cabinet: site, meter: meter.id) {
+            last[meter.id] = .init(wattHours: reading.wattHours, at: reading.end)
+        }
+        let inverters = configuration.board.inverters.compactMap { i in hardware.inverters[i.id].map { (id: i.id, device: $0) } }
+        var sampler = EnergySampler(meter: meter, inverters: inverters, installation: configuration.installation, last: last)
+        await sampler.prime(at: now)
+        _ = await loop.takeExpectedEnergy()   // what was decided before recording began is not this ledger's
+        if let previousEnd, now.timeIntervalSince(previousEnd) > Double(interval) {
+            logger.notice("ledger \(path): the first interval spans the time since the last one recorded, \(InstantText.isoUTC(previousEnd))")
+        }
+        return LedgerKeeper(loop: loop, recorder: recorder, sampler: sampler, interval: interval, clock: loop.clock, inbox: inbox,
+                            lastEnd: min(previousEnd ?? now, now), logger: logger)
+    }
+}
