@@ -38,7 +38,8 @@ public struct LedgerKeeper {
         self.interval = max(1, interval)
         self.clock = clock
         self.inbox = inbox
-        self.lastEnd = lastEnd
+        // Whole seconds, as the ledger keeps them.
+        self.lastEnd = Date(timeIntervalSince1970: lastEnd.timeIntervalSince1970.rounded(.down))
         self.logger = logger
     }
 
@@ -64,10 +65,11 @@ public struct LedgerKeeper {
         await close(at: clock.wallNow)
     }
 
-    /// Records `[lastEnd, end)` when the clock is trusted and the interval is not empty.
+    /// Records `[lastEnd, end)` when the clock is trusted and the interval holds at least a
+    /// second (the ledger keeps whole seconds; a shorter one is left to the next).
     public mutating func close(at end: Date) async {
         guard await loop.clockTrust?.isTrusted == true else { return }
-        guard end > lastEnd else { return }
+        guard end.timeIntervalSince1970.rounded() > lastEnd.timeIntervalSince1970.rounded() else { return }
         var observed = await sampler.close(from: lastEnd, to: end, decided: loop.takeExpectedEnergy())
         observed.events.append(contentsOf: inbox.drain().map(Self.event))
         do {
