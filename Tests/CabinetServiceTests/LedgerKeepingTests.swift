@@ -19,21 +19,8 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lanterne-keeping-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        try peer.board().write(to: dir.appendingPathComponent("board.yaml"), atomically: true, encoding: .utf8)
-        let profile = ModbusTestbed.repo.appendingPathComponent("tools/gpio-sim/check/testbed-profile.yaml").path
-        try """
-            cabinet: peer-cabinet
-            site: { latitude: 49.648, longitude: 2.570, timeZone: Europe/Paris }
-            board: board.yaml
-            profile: \(profile)
-            luminaires:
-              - { id: street, ratedWatts: 200, legacyWatts: 250 }   # 5,200 W: 1,430 Wh in 15 minutes at most
-            circuits:
-              - { id: c1, output: k1, luminaire: street, count: 12 }
-              - { id: c2, output: k2, luminaire: street, count: 8 }
-              - { id: c3, output: k3, luminaire: street, count: 6 }
-            """.write(to: dir.appendingPathComponent("cabinet.yaml"), atomically: true, encoding: .utf8)
-        let loaded = CabinetLoader.load(path: dir.appendingPathComponent("cabinet.yaml").path)
+        let cabinet = try peer.writeCabinet(in: dir, id: "peer-cabinet")
+        let loaded = CabinetLoader.load(path: cabinet)
         let config = try #require(loaded.value, "\(loaded.diagnostics)")
         let engine = try #require(DimmingEngine.compile(profile: config.profile, installation: config.installation).value)
         let hardware = await HardwareSet.open(config.board)

@@ -41,26 +41,13 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lanterne-run-ledger-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        try peer.board().write(to: dir.appendingPathComponent("board.yaml"), atomically: true, encoding: .utf8)
-        let profile = CLIRunner.packageRoot.appendingPathComponent("tools/gpio-sim/check/testbed-profile.yaml").path
-        try """
-            cabinet: run-ledger
-            site: { latitude: 49.648, longitude: 2.570, timeZone: Europe/Paris }
-            board: board.yaml
-            profile: \(profile)
-            luminaires:
-              - { id: street, ratedWatts: 200, legacyWatts: 250 }
-            circuits:
-              - { id: c1, output: k1, luminaire: street, count: 12 }
-              - { id: c2, output: k2, luminaire: street, count: 8 }
-              - { id: c3, output: k3, luminaire: street, count: 6 }
-            """.write(to: dir.appendingPathComponent("cabinet.yaml"), atomically: true, encoding: .utf8)
+        let cabinet = try peer.writeCabinet(in: dir, id: "run-ledger")
         let ledger = dir.appendingPathComponent("ledger.sqlite").path
         // Lit or not depends on the hour the test runs: the checks hold whatever the peer's meter
         // counted (its register's differences, interval by interval).
         let process = Process()
         process.executableURL = CLIRunner.executable
-        process.arguments = ["run", "--cabinet", dir.appendingPathComponent("cabinet.yaml").path, "--ledger", ledger, "--interval", "2s"]
+        process.arguments = ["run", "--cabinet", cabinet, "--ledger", ledger, "--interval", "2s"]
         let err = Pipe()
         process.standardError = err
         process.standardOutput = FileHandle.nullDevice

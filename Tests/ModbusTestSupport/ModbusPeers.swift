@@ -311,6 +311,29 @@ public final class CabinetPeer: @unchecked Sendable {
         return (try JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] ?? [:]
     }
 
+    /// A cabinet on this peer in `dir`: `board.yaml` (``board(timeout:)``) and `cabinet.yaml`
+    /// with three circuits on k1, k2 and k3, rated 5,200 W in all (above the 3,900 W the peer's
+    /// model draws: 1,430 Wh in 15 minutes at most), with the gpio-sim check's profile. Returns
+    /// the cabinet file's path.
+    public func writeCabinet(in dir: URL, id: String) throws -> String {
+        try board().write(to: dir.appendingPathComponent("board.yaml"), atomically: true, encoding: .utf8)
+        let profile = ModbusTestbed.repo.appendingPathComponent("tools/gpio-sim/check/testbed-profile.yaml").path
+        let file = dir.appendingPathComponent("cabinet.yaml")
+        try """
+            cabinet: \(id)
+            site: { latitude: 49.648, longitude: 2.570, timeZone: Europe/Paris }
+            board: board.yaml
+            profile: \(profile)
+            luminaires:
+              - { id: street, ratedWatts: 200, legacyWatts: 250 }
+            circuits:
+              - { id: c1, output: k1, luminaire: street, count: 12 }
+              - { id: c2, output: k2, luminaire: street, count: 8 }
+              - { id: c3, output: k3, luminaire: street, count: 6 }
+            """.write(to: file, atomically: true, encoding: .utf8)
+        return file.path
+    }
+
     /// boards/modbus-tcp-cabinet.yaml with this peer's addresses, and `timeout`.
     public func board(timeout: String = "300ms") throws -> String {
         var text = try String(contentsOf: ModbusTestbed.repo.appendingPathComponent("boards/modbus-tcp-cabinet.yaml"), encoding: .utf8)
