@@ -87,10 +87,12 @@ public struct LedgerKeeper {
         case .clockTrusted, .clockUntrusted, .wallClockStepped: .clock
         case .switchingDeferred: .switching
         case .outputFailed, .outputRecovered: .fault
+        case .input: .input
         }
         let subject = switch e.kind {
         case .clockTrusted, .clockUntrusted, .wallClockStepped: "clock"
         case .switchingDeferred(let circuit, _, _, _), .outputFailed(let circuit, _, _), .outputRecovered(let circuit, _): circuit
+        case .input(let id, _, _): id
         }
         return ObservedInterval.Event(at: e.at, kind: kind, subject: subject, detail: e.description)
     }

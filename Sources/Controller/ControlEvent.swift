@@ -1,4 +1,5 @@
 import Foundation
+import BoardFiles
 import HAL
 import Logging
 
@@ -24,6 +25,9 @@ public struct ControlEvent: Sendable, Hashable, CustomStringConvertible {
         case outputFailed(circuit: String, output: String, error: HALError)
         /// `output` answers again: `circuit` is back to its plan.
         case outputRecovered(circuit: String, output: String)
+        /// A door or breaker input read `active` (a door open, a breaker tripped) or not, at
+        /// the first step and at each change.
+        case input(id: String, kind: Board.InputKind, active: Bool)
     }
 
     /// The wall clock's reading when it happened (as read then, trusted or not).
@@ -44,6 +48,7 @@ public struct ControlEvent: Sendable, Hashable, CustomStringConvertible {
         case .clockUntrusted, .wallClockStepped: .warning
         case .clockTrusted, .outputRecovered: .notice
         case .switchingDeferred: .info
+        case .input(_, _, let active): active ? .warning : .notice
         }
     }
 
@@ -62,6 +67,13 @@ public struct ControlEvent: Sendable, Hashable, CustomStringConvertible {
             return "circuit \(circuit): \(error); circuit in its safe state until the output answers"
         case .outputRecovered(let circuit, let output):
             return "circuit \(circuit): output \(output) answers again; back to its plan"
+        case .input(let id, let kind, let active):
+            let state = switch kind {
+            case .door: active ? "open" : "closed"
+            case .breaker: active ? "tripped" : "closed"
+            default: active ? "active" : "inactive"
+            }
+            return "\(kind.rawValue) \(id): \(state)"
         }
     }
 }

@@ -149,6 +149,7 @@ public actor ControlLoop {
         let t = readClocks()
         let monotonic = lastReading?.monotonic ?? clock.monotonicNow
         await readPhotocell(at: t)
+        await readWatchedInputs(at: t)
         await decideAndApply(at: t)
         var next = monotonic.advanced(by: settings.tickInterval)
         let toChange = output.nextChange.timeIntervalSince(t)
@@ -195,6 +196,21 @@ public actor ControlLoop {
     }
 
     // MARK: - Decisions
+
+    /// The door and breaker inputs' last states (absent: not read yet, or unreadable).
+    private var watchedInputs: [String: Bool] = [:]
+
+    /// Reads the door and breaker inputs; an event at the first reading and at each change. An
+    /// input that cannot be read is skipped (its device's fault is the line's to report).
+    private func readWatchedInputs(at t: Date) async {
+        for input in board.inputs where input.kind == .door || input.kind == .breaker {
+            guard let device = hardware.inputs[input.id], let active = try? await device.read() else { continue }
+            if watchedInputs[input.id] != active {
+                watchedInputs[input.id] = active
+                emit(ControlEvent(at: t, kind: .input(id: input.id, kind: input.kind, active: active)))
+            }
+        }
+    }
 
     private func readPhotocell(at t: Date) async {
         guard let input = board.inputs.first(where: { $0.kind == .photocell }), let device = hardware.inputs[input.id] else { return }

@@ -161,3 +161,25 @@ actor SlowRelay: RelayOutput {
         #expect(r[0] == q[0] && r[1] == q[1])
     }
 }
+
+/// The door and breaker inputs: an event at the first step and at each change, at its level.
+@Suite struct WatchedInputTests {
+    @Test func aDoorOpenedAndClosedIsAnEventEachTime() async throws {
+        let b = try ControlLoopTests.bench()
+        let door = SimulatedDigitalInput(name: "door", initialValue: false)
+        var hw = await b.loop.hardware
+        hw.inputs["door"] = door
+        let events = EventLog()
+        let loop = ControlLoop(engine: await b.loop.engine, board: b.board, circuitOutputs: ["c1": "relay-1", "c2": "relay-2", "c3": "step-1"],
+                               hardware: hw, clock: b.clock, events: events.sink)
+        await loop.tick()
+        await loop.tick()   // no change, no event
+        await door.set(true)
+        await loop.tick()
+        await door.set(false)
+        await loop.tick()
+        let doors = events.events.filter { if case .input = $0.kind { return true } else { return false } }
+        #expect(doors.map(\.description) == ["door door: closed", "door door: open", "door door: closed"])
+        #expect(doors.map(\.level) == [.notice, .warning, .notice])
+    }
+}

@@ -3,9 +3,9 @@ import ModbusTestSupport
 import Testing
 
 /// `lanterne run --ledger` end to end: the controller drives the test bed's cabinet peer (real
-/// Modbus TCP), records an interval every 2 s while the clock is trusted, and leaves a ledger
-/// that `ledger verify` finds sound and whose meter rows add up to what the peer's meter
-/// counted. The kernel is told its clock is synchronised first (as an NTP client does, with
+/// Modbus TCP), records an interval every 2 s while the clock is trusted — and the cabinet's
+/// door, opened meanwhile — and leaves a ledger that `ledger verify` finds sound and whose
+/// meter rows add up to what the peer's meter counted. The kernel is told its clock is synchronised first (as an NTP client does, with
 /// ntp_adjtime): the controller records nothing while the clock is not trusted.
 @Suite(.serialized) struct RunLedgerTests {
     /// Clears STA_UNSYNC and sets a small maximum error, through glibc's ntp_adjtime (Python's
@@ -53,7 +53,9 @@ import Testing
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         try peer.command("set io/1 co 0 1")   // k1 drawn whatever the plan says until the loop's next write
-        usleep(7_500_000)
+        usleep(3_000_000)
+        try peer.command("door open")   // a technician opens the cabinet
+        usleep(4_500_000)
         process.terminate()
         process.waitUntilExit()
         let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -82,6 +84,8 @@ import Testing
         let events = try Self.query(ledger, "SELECT kind || '/' || subject FROM event ORDER BY seq").map { $0[0] }
         #expect(events.first == "ledger/run" && events.contains("profile/gpio-sim-check") && events.last == "ledger/stop", "\(events)")
         #expect(events.contains("clock/clock"), "\(events)")   // the clock trusted at the first step, in the first interval
+        let doors = try Self.query(ledger, "SELECT detail FROM event WHERE kind = 'input' AND subject = 'door' ORDER BY seq").map { $0[0] }
+        #expect(doors == ["door door: closed", "door door: open"], "\(doors)")
         #expect(!log.contains("was not recorded"), "\(log)")
     }
 

@@ -19,6 +19,8 @@ public struct LedgerEvent: Sendable, Hashable {
         case meterReset
         /// The recording itself: started, stopped, resumed after a crash.
         case ledger
+        /// A door or breaker input changed (subject: input id; detail: its state).
+        case input
     }
 
     public var cabinetID: String
