@@ -32,6 +32,8 @@ public struct EnergySampler {
     var meter: Channel<any EnergyMeter>?
     var inverters: [Channel<any PVInverter>]
     let circuits: [CircuitSpec]
+    /// Each circuit's luminaires at full power (W): the split where nothing was expected.
+    let ratedWatts: [Double]
 
     /// - Parameters:
     ///   - meter: the cabinet meter (the board's first), if any.
@@ -39,9 +41,10 @@ public struct EnergySampler {
     public init(meter: (id: String, device: any EnergyMeter)?, inverters: [(id: String, device: any PVInverter)],
                 installation: Installation, last: [String: CumulativeRegister.Reading] = [:]) {
         circuits = installation.circuits
-        let ratedWatts = installation.circuits.reduce(0.0) { $0 + Double($1.luminaireCount) * $1.model.power(at: .full).value }
+        ratedWatts = installation.circuits.map { Double($0.luminaireCount) * $0.model.power(at: .full).value }
+        let total = ratedWatts.reduce(0, +)
         self.meter = meter.map {
-            Channel(id: $0.id, device: $0.device, register: CumulativeRegister(last: last[$0.id], maximumWatts: ratedWatts))
+            Channel(id: $0.id, device: $0.device, register: CumulativeRegister(last: last[$0.id], maximumWatts: total))
         }
         // An inverter's capacity is not in the board file: no plausibility limit.
         self.inverters = inverters.map {
@@ -72,7 +75,7 @@ public struct EnergySampler {
         let meterWh = await readMeter(at: end, into: &interval)
         let expected = circuits.indices.map { decided.indices.contains($0) ? decided[$0].wattHours : 0 }
         let shares = meterWh.map {
-            Apportionment.shares(of: $0, expected: expected, ratedWatts: circuits.map { Double($0.luminaireCount) * $0.model.power(at: .full).value })
+            Apportionment.shares(of: $0, expected: expected, ratedWatts: ratedWatts)
         }
         for (ci, c) in circuits.enumerated() {
             let account = decided.indices.contains(ci) ? decided[ci] : ExpectedEnergy.Circuit()

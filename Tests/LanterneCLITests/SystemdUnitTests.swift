@@ -20,8 +20,13 @@ import Testing
     }
 
     static func analyze(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        try run(URL(fileURLWithPath: "/usr/bin/systemd-analyze"), arguments)
+    }
+
+    /// Runs a program to its end: its exit status and its output and errors together.
+    static func run(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-analyze")
+        process.executableURL = executable
         process.arguments = arguments
         let out = Pipe()
         process.standardOutput = out
@@ -80,16 +85,8 @@ import Testing
         try "cabinet: test\n".write(to: cabinet.appendingPathComponent("cabinet.yaml"), atomically: true, encoding: .utf8)
         try "board: test\n".write(to: cabinet.appendingPathComponent("board.yaml"), atomically: true, encoding: .utf8)
         func install() throws -> (status: Int32, output: String) {
-            let process = Process()
-            process.executableURL = CLIRunner.packageRoot.appendingPathComponent("tools/systemd/install.sh")
-            process.arguments = ["--binary", CLIRunner.executable.path, "--root", root.path, "--cabinet", cabinet.path]
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = out
-            try process.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+            try Self.run(CLIRunner.packageRoot.appendingPathComponent("tools/systemd/install.sh"),
+                         ["--binary", CLIRunner.executable.path, "--root", root.path, "--cabinet", cabinet.path])
         }
         for run in 1 ... 2 {
             let r = try install()
