@@ -85,16 +85,22 @@ public struct LedgerKeeper {
     static func event(_ e: ControlEvent) -> ObservedInterval.Event {
         let kind: LedgerEvent.Kind = switch e.kind {
         case .clockTrusted, .clockUntrusted, .wallClockStepped: .clock
-        case .switchingDeferred: .switching
+        case .switchingDeferred, .circuitChanged: .switching
         case .outputFailed, .outputRecovered: .fault
         case .input: .input
         }
         let subject = switch e.kind {
         case .clockTrusted, .clockUntrusted, .wallClockStepped: "clock"
-        case .switchingDeferred(let circuit, _, _, _), .outputFailed(let circuit, _, _), .outputRecovered(let circuit, _): circuit
+        case .switchingDeferred(let circuit, _, _, _), .outputFailed(let circuit, _, _), .outputRecovered(let circuit, _),
+             .circuitChanged(let circuit, _, _, _): circuit
         case .input(let id, _, _): id
         }
-        return ObservedInterval.Event(at: e.at, kind: kind, subject: subject, detail: e.description)
+        // A level change is worded as the simulation's switching events are, without the
+        // circuit (the event's subject).
+        let detail = if case .circuitChanged(_, let level, let fade, let reason) = e.kind {
+            ControlEvent.levelChange(level: level, fadeSeconds: fade, reason: reason)
+        } else { e.description }
+        return ObservedInterval.Event(at: e.at, kind: kind, subject: subject, detail: detail)
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import BoardFiles
 import HAL
 import Logging
+import Units
 
 /// Something the control loop saw or did that a record of the cabinet should keep: the clock's
 /// trust won or lost, a step of the wall clock, a switching deferred by the minimum cycle, an
@@ -25,6 +26,10 @@ public struct ControlEvent: Sendable, Hashable, CustomStringConvertible {
         case outputFailed(circuit: String, output: String, error: HALError)
         /// `output` answers again: `circuit` is back to its plan.
         case outputRecovered(circuit: String, output: String)
+        /// The engine's decision for `circuit` changed: its output moves to `level` over
+        /// `fadeSeconds` (0: at once), for `reason` (a plan step, presence, the fail-safe...).
+        /// Once per change, not at every step of a fade.
+        case circuitChanged(circuit: String, level: DimLevel, fadeSeconds: Double, reason: String)
         /// A door or breaker input read `active` (a door open, a breaker tripped) or not, at
         /// the first step and at each change.
         case input(id: String, kind: Board.InputKind, active: Bool)
@@ -47,9 +52,16 @@ public struct ControlEvent: Sendable, Hashable, CustomStringConvertible {
         case .outputFailed: .error
         case .clockUntrusted, .wallClockStepped: .warning
         case .clockTrusted, .outputRecovered: .notice
-        case .switchingDeferred: .info
+        case .switchingDeferred, .circuitChanged: .info
         case .input(_, _, let active): active ? .warning : .notice
         }
+    }
+
+    /// A level change as the ledger's switching events word it (the simulation's too):
+    /// "level 30 % over 60 s: plan night: midnight".
+    public static func levelChange(level: DimLevel, fadeSeconds: Double, reason: String) -> String {
+        let fade = fadeSeconds >= 1 ? " over \(Int(fadeSeconds.rounded())) s" : ""
+        return "level \(level) %\(fade): \(reason)"
     }
 
     /// The log line.
@@ -67,6 +79,8 @@ public struct ControlEvent: Sendable, Hashable, CustomStringConvertible {
             return "circuit \(circuit): \(error); circuit in its safe state until the output answers"
         case .outputRecovered(let circuit, let output):
             return "circuit \(circuit): output \(output) answers again; back to its plan"
+        case .circuitChanged(let circuit, let level, let fade, let reason):
+            return "circuit \(circuit): \(Self.levelChange(level: level, fadeSeconds: fade, reason: reason))"
         case .input(let id, let kind, let active):
             let state = switch kind {
             case .door: active ? "open" : "closed"

@@ -254,6 +254,48 @@ public actor ControlLoop {
     private func decided(_ decision: EngineOutput) {
         accountExpectedEnergy()
         output = decision
+        reportChanges(decision)
+    }
+
+    /// Each circuit's last reported aim: the level its output moves to and why.
+    private var aims: [String: (level: DimLevel, reason: String)] = [:]
+
+    /// An event for each circuit whose aim changed with this decision: a plan step, a fade's
+    /// start (not each of its steps), a presence raise and its end, the fail-safe.
+    private func reportChanges(_ decision: EngineOutput) {
+        for c in decision.circuits {
+            let aim = Self.aim(of: c, at: decision.at)
+            if let last = aims[c.circuit], last.level == aim.level, last.reason == aim.reason { continue }
+            aims[c.circuit] = (aim.level, aim.reason)
+            emit(ControlEvent(at: decision.at, kind: .circuitChanged(circuit: c.circuit, level: aim.level,
+                                                                     fadeSeconds: aim.fadeSeconds, reason: aim.reason)))
+        }
+    }
+
+    /// Where a circuit's output is heading at `t`: the end of the fade under way (or the level
+    /// now), the highest of its luminaires (as ``level(of:)``), and the reason of the luminaire
+    /// that sets it (presence when a raised one is above the rest).
+    static func aim(of c: CircuitOutput, at t: Date) -> (level: DimLevel, fadeSeconds: Double, reason: String) {
+        func target(_ s: LevelSample) -> (percent: Double, fade: Double) {
+            guard s.slope != 0, let until = s.until, until > t else { return (s.percent, 0) }
+            let seconds = until.timeIntervalSince(t)
+            return (s.percent + s.slope * seconds, seconds)
+        }
+        var best = target(c.base), reason = c.reason.description
+        for r in c.raised {
+            let raised = target(r.sample)
+            if raised.percent > best.percent {
+                best = raised
+                reason = LevelReason.presence(sensor: r.sensor).description
+            }
+        }
+        // A raised luminaire fading out below the rest still sets the output until it crosses
+        // their level: the output's fade lasts until then.
+        for r in c.raised where r.sample.percent > best.percent && r.sample.slope < 0 {
+            let crossing = (r.sample.percent - best.percent) / -r.sample.slope
+            best.fade = max(best.fade, min(crossing, r.sample.until.map { max(0, $0.timeIntervalSince(t)) } ?? crossing))
+        }
+        return (DimLevel.clamping(percent: best.percent), best.fade, reason)
     }
 
     /// Adds the current decision's energy from where the account stopped to `now` (the step's

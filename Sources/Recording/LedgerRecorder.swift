@@ -155,7 +155,7 @@ public struct LedgerRecorder {
         var batch = LedgerBatch()
         batch.circuits = i.circuits.map { c in
             CircuitInterval(cabinetID: cabinetID, circuitID: c.circuit, start: i.start, end: i.end,
-                            energyWh: Self.wattHours(c.energy, carried: &carry.circuits[c.circuit, default: 0]), source: .estimated,
+                            energyWh: Self.wattHours(c.energy, carried: &carry.circuits[c.circuit, default: 0]), source: c.source,
                             burningSeconds: c.burningSeconds, meanLevel: c.meanLevel)
         }
         batch.production = i.production.map { p in

@@ -396,7 +396,7 @@ import Units
         return ObservedInterval(
             start: start, end: start.addingTimeInterval(900),
             circuits: [.init(circuit: circuit, energy: Energy(milliwattHours: 0), burningSeconds: 0, meanLevel: DimLevel.off,
-                             source: .gap)],
+                             source: { if case .gap = meter.reading { .gap } else { .estimated } }())],
             meter: meter, events: events)
     }
 
@@ -420,6 +420,11 @@ import Units
         #expect(rows.map { $0[0] as Int64? } == [52_000, nil, 12, 300])
         #expect(rows.map { $0[1] as Int64 } == [400, 0, 0, 288])
         #expect(rows.map { $0[2] as String } == ["metered", "gap", "gap", "metered"])
+        // A circuit's share of a gap is a gap, not an estimate of nothing.
+        let shares = try store.pool.read { db in
+            try String.fetchAll(db, sql: "SELECT source FROM measurement WHERE kind = 'circuit' ORDER BY start_unix")
+        }
+        #expect(shares == ["estimated", "gap", "gap", "estimated"])
         let last = try #require(try store.lastRegisterReading(cabinet: config.site.id, meter: meter))
         #expect(last.wattHours == 300 && last.end == Self.start.addingTimeInterval(4 * 900))
         let events = try store.pool.read { db in

@@ -162,9 +162,14 @@ import Units
         clock.setSynchronisation(.synchronised())
         clock.setWall(winterNight.addingTimeInterval(-1800))
         await loop.tick()
-        let kinds = log.kinds
+        // Trust won, then each circuit's change from its fail-safe to the plan.
+        let kinds = log.kinds.filter { if case .circuitChanged = $0 { false } else { true } }
         #expect(kinds.filter { $0.isStep }.count == 1)
         #expect(kinds.last == .clockTrusted)
+        let afterTrust = log.kinds.reversed().prefix { $0 != .clockTrusted }
+        #expect(afterTrust.count == 2 && afterTrust.allSatisfy {
+            if case .circuitChanged(_, _, _, let reason) = $0 { reason == "plan part-night: sunset" } else { false }
+        }, "\(afterTrust)")
         #expect(await loop.clockTrust?.isTrusted == true)
         #expect(await loop.output.circuits.allSatisfy { $0.reason == .plan(plan: "part-night", point: "sunset") })
         #expect(try await dimmer.level == DimLevel(percent: 60)!)  // the plan, not the fail-safe's 100 %

@@ -183,3 +183,76 @@ actor SlowRelay: RelayOutput {
         #expect(doors.map(\.level) == [.notice, .warning, .notice])
     }
 }
+
+/// Each circuit's level changes as events (the ledger's switching events): one per change of
+/// what the circuit aims at and why — the first decision, a presence raise and its end, the
+/// fail-safe — never one per step of a fade or per tick.
+@Suite struct CircuitChangeTests {
+    @Test func oneEventPerChangeNotPerStepOfAFade() async throws {
+        let b = try ControlLoopTests.bench()
+        let profile = try loadProfile("""
+            profile: fades
+            limits: { fade: 30s }
+            plans:
+              - id: night
+                switch:
+                  - { at: sunset, level: 50 }
+                  - { at: sunrise, level: 0 }
+              - id: full-night
+                switch:
+                  - { at: sunset, level: 100 }
+                  - { at: sunrise, level: 0 }
+            programs:
+              - { id: path, default: night }
+              - { id: street, default: full-night }
+            groups:
+              - { id: street, circuits: [c1, c2], program: street }
+              - { id: path, circuits: [c3], program: path }
+            presence:
+              - id: walkers
+                level: 100
+                hold: 5s
+                fadeIn: 0s
+                fadeOut: 10s
+                neighbours: 1
+                sensors:
+                  - { id: pir-1, group: path, position: 2 }
+            """)
+        let engine = try compile(profile, [("c1", 4, .astronomical), ("c2", 4, .on), ("c3", 5, .astronomical)])
+        let events = EventLog()
+        let loop = ControlLoop(engine: engine, board: b.board, circuitOutputs: ["c1": "relay-1", "c2": "relay-2", "c3": "step-1"],
+                               hardware: await b.loop.hardware, clock: b.clock, events: events.sink)
+        func changes() -> [String] {
+            events.events.compactMap { e in
+                guard case .circuitChanged = e.kind else { return nil }
+                return e.description
+            }
+        }
+        await loop.tick()
+        await loop.tick()
+        #expect(changes() == ["circuit c1: level 100 %: plan full-night: sunset",
+                              "circuit c2: level 100 %: plan full-night: sunset",
+                              "circuit c3: level 50 %: plan night: sunset"])
+        await loop.detected(sensor: "pir-1")
+        await loop.detected(sensor: "pir-1")   // the same raise: no new event
+        for _ in 0..<4 {
+            b.clock.advance(by: .seconds(1))
+            await loop.tick()
+        }
+        // The hold ends at 5 s: the raised luminaire fades out over 10 s (100 % to 0 %), so the
+        // output, the highest of c3's luminaires, comes down to the others' 50 % in 5 s. One
+        // event for the whole fade.
+        for _ in 0..<14 {
+            b.clock.advance(by: .seconds(1))
+            await loop.tick()
+        }
+        #expect(try await b.dimmer.level == DimLevel(percent: 50)!)
+        #expect(Array(changes().dropFirst(3)) == ["circuit c3: level 100 %: presence at pir-1",
+                                                  "circuit c3: level 50 % over 5 s: plan night: sunset"])
+        #expect(changes().count == 5)
+        await loop.enterSafeState()
+        #expect(changes().count == 8)
+        #expect(changes().dropFirst(5).allSatisfy { $0.contains(": fail-safe: ") }, "\(changes())")
+        #expect(events.events.filter { if case .circuitChanged = $0.kind { true } else { false } }.allSatisfy { $0.level == .info })
+    }
+}

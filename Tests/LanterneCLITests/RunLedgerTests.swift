@@ -8,27 +8,12 @@ import Testing
 /// meter rows add up to what the peer's meter counted. The kernel is told its clock is synchronised first (as an NTP client does, with
 /// ntp_adjtime): the controller records nothing while the clock is not trusted.
 @Suite(.serialized) struct RunLedgerTests {
-    /// Clears STA_UNSYNC and sets a small maximum error, through glibc's ntp_adjtime (Python's
-    /// ctypes, struct timex of a 64-bit Linux). Needs root, as the tests have.
+    /// Clears STA_UNSYNC and sets a small maximum error (tools/declare-clock-synchronised.py,
+    /// glibc's ntp_adjtime through Python's ctypes). Needs root, as the tests have.
     static func declareKernelClockSynchronised() throws {
-        let script = """
-            ctypes = __import__("ctypes")
-            class Timex(ctypes.Structure):
-                _fields_ = [("modes", ctypes.c_uint), ("offset", ctypes.c_long), ("freq", ctypes.c_long),
-                            ("maxerror", ctypes.c_long), ("esterror", ctypes.c_long), ("status", ctypes.c_int),
-                            ("constant", ctypes.c_long), ("precision", ctypes.c_long), ("tolerance", ctypes.c_long),
-                            ("time_sec", ctypes.c_long), ("time_usec", ctypes.c_long), ("tick", ctypes.c_long),
-                            ("ppsfreq", ctypes.c_long), ("jitter", ctypes.c_long), ("shift", ctypes.c_int),
-                            ("stabil", ctypes.c_long), ("jitcnt", ctypes.c_long), ("calcnt", ctypes.c_long),
-                            ("errcnt", ctypes.c_long), ("stbcnt", ctypes.c_long), ("tai", ctypes.c_int),
-                            ("padding", ctypes.c_int * 11)]
-            t = Timex(modes=0x0004 | 0x0008 | 0x0010, maxerror=1000, esterror=100, status=0)
-            state = ctypes.CDLL("libc.so.6", use_errno=True).ntp_adjtime(ctypes.byref(t))
-            raise SystemExit(0 if state >= 0 and not (t.status & 0x0040) else 1)
-            """
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        p.arguments = ["-c", script]
+        p.arguments = [CLIRunner.packageRoot.appendingPathComponent("tools/declare-clock-synchronised.py").path]
         try p.run()
         p.waitUntilExit()
         guard p.terminationStatus == 0 else { throw TestbedError("ntp_adjtime refused (not root?)") }
@@ -84,6 +69,10 @@ import Testing
         let events = try Self.query(ledger, "SELECT kind || '/' || subject FROM event ORDER BY seq").map { $0[0] }
         #expect(events.first == "ledger/run" && events.contains("profile/gpio-sim-check") && events.last == "ledger/stop", "\(events)")
         #expect(events.contains("clock/clock"), "\(events)")   // the clock trusted at the first step, in the first interval
+        // Each circuit's level as decided at the first step, as a switching event.
+        let switchings = try Self.query(ledger, "SELECT subject, detail FROM event WHERE kind = 'switching' ORDER BY seq")
+        #expect(Set(switchings.prefix(3).map { $0[0] }) == ["c1", "c2", "c3"], "\(switchings)")
+        #expect(switchings.allSatisfy { $0[1].hasPrefix("level ") }, "\(switchings)")
         let doors = try Self.query(ledger, "SELECT detail FROM event WHERE kind = 'input' AND subject = 'door' ORDER BY seq").map { $0[0] }
         #expect(doors == ["door door: closed", "door door: open"], "\(doors)")
         #expect(!log.contains("was not recorded"), "\(log)")

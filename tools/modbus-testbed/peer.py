@@ -19,7 +19,10 @@ Cabinet mode (--cabinet MODEL.json) serves the devices of a model cabinet, one T
 listener per bus, and runs a small physics loop: the meter's per-phase power and import
 energy and the inverter's W/WH follow the contactor coils and gateway levels the client
 writes, with faults (failed lamps, stuck contactors, lost phases, day burners...)
-injected through stdin.
+injected through stdin. The meter keeps per-phase import energy (L1/L2/L3 import kWh at
+0x015A/0x015C/0x015E, summing to the total at 0x0048); `meter-reset` zeroes them,
+`meter-set KWH [L1_KWH L2_KWH L3_KWH]` sets the total and splits it equally among the
+phases, or as given (the three must add up to KWH).
 
 The Modbus protocol (framing, PDUs, datastore) is entirely pymodbus'. This file only
 builds register images (floats with struct.pack, SunSpec models with pysunspec2's model
@@ -559,6 +562,11 @@ BUS_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012345
 SUNSPEC_INVERTER_MODELS = {101: 1, 102: 2, 103: 3}  # model id -> number of AC phases
 SDM_PER_PHASE = {"V": (0, 2, 4), "A": (6, 8, 10), "W": (12, 14, 16), "VA": (18, 20, 22),
                  "VAr": (24, 26, 28), "PF": (30, 32, 34)}
+# SDM630 per-phase active energy, kWh (Eastron's 30347..30363: L1/L2/L3 import, export,
+# total); cabinet mode serves them (added to the meter's image: the fixture has no values)
+SDM_PHASE_ENERGY = {"import": (346, 348, 350), "export": (352, 354, 356),
+                    "total": (358, 360, 362)}
+PHASE_KWH_TOLERANCE = 0.001  # meter-set / importKWhPhases: the phases must add up to the total
 
 
 class ModelError(ValueError):
@@ -586,6 +594,7 @@ class CabinetModel:
         self.switching = "none"  # gateway: "none" (level 0 = off) | "coil"
         self.voltage = 230.0
         self.import_kwh: float | None = None  # None: the fixture's value
+        self.import_kwh_phases: list[float] | None = None  # None: the total split equally
         self.inverter_power = 0.0
         self.inverter_points: dict = {}
         self.sunspec_base: int | None = None
@@ -596,6 +605,17 @@ class CabinetModel:
 def _type_name(v) -> str:
     return {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
             type(None): "null", int: "a number", float: "a number"}.get(type(v), type(v).__name__)
+
+
+def phase_kwh_problem(total: float, phases: list[float], total_name: str = "the total") \
+        -> str | None:
+    """Why L1/L2/L3 import kWh cannot go with this total kWh (None if they can)."""
+    got = sum(phases)
+    # 0.001 kWh; relative beyond 1e9 kWh, where decimal inputs no longer add up that closely
+    if abs(got - total) <= max(PHASE_KWH_TOLERANCE, abs(total) * 1e-12):
+        return None
+    return (f"L1 + L2 + L3 = {' + '.join(f'{x:.15g}' for x in phases)} = {got:.15g} kWh, not "
+            f"{total_name} {total:.15g} kWh (they must add up within {PHASE_KWH_TOLERANCE:g} kWh)")
 
 
 def load_cabinet_model(path: str) -> CabinetModel:
@@ -687,7 +707,7 @@ def load_cabinet_model(path: str) -> CabinetModel:
         m.buses[bus] = units
 
     role_fields = {"io": (), "gateway": ("fullScale", "switching"),
-                   "meter": ("voltage", "importKWh"),
+                   "meter": ("voltage", "importKWh", "importKWhPhases"),
                    "inverter": ("powerW", "points", "sunspecBase")}
     for role, extra in role_fields.items():
         if role not in root:
@@ -712,6 +732,18 @@ def load_cabinet_model(path: str) -> CabinetModel:
             m.voltage = num(r.get("voltage", 230.0), "meter.voltage", 1, 1000)
             if "importKWh" in r:
                 m.import_kwh = num(r["importKWh"], "meter.importKWh", 0, 3.0e38)
+            if "importKWhPhases" in r:
+                split = r["importKWhPhases"]
+                if not isinstance(split, list) or len(split) != 3:
+                    raise err("meter.importKWhPhases", "expected a list of 3 numbers (L1, L2, "
+                              f"L3 kWh), got {split!r}")
+                m.import_kwh_phases = [num(x, f"meter.importKWhPhases[{i}]", 0, 1.0e38)
+                                       for i, x in enumerate(split)]
+                if m.import_kwh is None:
+                    m.import_kwh = sum(m.import_kwh_phases)
+                problem = phase_kwh_problem(m.import_kwh, m.import_kwh_phases, "meter.importKWh")
+                if problem:
+                    raise err("meter.importKWhPhases", problem)
         elif role == "inverter":
             m.inverter_power = num(r.get("powerW", 0), "inverter.powerW", 0)
             m.inverter_points = mapping(r.get("points", {}), "inverter.points")
@@ -795,6 +827,14 @@ def build_cabinet_devices(m: CabinetModel, fixture: dict,
                     raise ModelError(msg) from None
                 raise ModelError(f"cabinet model {m.path}: {where}: {msg} (device {bus}/{unit}, "
                                  f"{kind})") from None
+            if m.roles.get("meter") == (bus, unit):
+                # per-phase energy registers, which the fixture (plain mode) does not serve;
+                # the physics writes them before READY
+                dev = out[bus][unit]
+                taken = {start + i for start, words in dev.segments["i"] for i in range(len(words))}
+                for addr in sorted(a for addrs in SDM_PHASE_ENERGY.values() for a in addrs):
+                    if addr not in taken and addr + 1 not in taken:
+                        dev.segments["i"].append((addr, float_words(0.0)))
     return out
 
 
@@ -818,9 +858,11 @@ class Cabinet:
         self.stuck: dict[str, bool | None] = {o.id: None for o in model.outputs}
         self.day_burner: set[str] = set()
         self.lost: set[str] = set()
-        self.import_kwh = 0.0
+        self.import_kwh = 0.0  # the total (0x0048): authoritative
+        self.phase_kwh = {ph: 0.0 for ph in PHASES}  # the same increments, per phase
         self.max_demand = 0.0
         self.total_w = 0.0  # drawn power since the last update (integrated at the next one)
+        self.phase_w = {ph: 0.0 for ph in PHASES}  # the same, per phase
         self.pv_w = model.inverter_power
         self.pv_wh = 0.0
         self.last: float | None = None
@@ -859,6 +901,7 @@ class Cabinet:
             else:
                 fx = fixture["sdm630"]["input_registers_float32"]
                 self.import_kwh = float(next(e["value"] for e in fx if int(e["address"]) == 72))
+            self._set_phase_kwh(self.import_kwh, self.model.import_kwh_phases)
         if self.inverter is not None:
             await self._setup_inverter()
         self.last = time.monotonic()
@@ -917,6 +960,8 @@ class Cabinet:
             self.last = now
             # energy of the interval that just ended, at the power it had
             self.import_kwh += self.total_w * dt / 3.6e6
+            for ph in PHASES:
+                self.phase_kwh[ph] += self.phase_w[ph] * dt / 3.6e6
             self.pv_wh += self.pv_w * dt / 3600.0
 
             coils = await p._get(self.io, "c", 0, self.io.bit_limit["c"]) if self.io else []
@@ -959,9 +1004,11 @@ class Cabinet:
             for ph in PHASES:
                 v = 0.0 if ph in self.lost else self.model.voltage
                 w = phase_w[ph]
-                phases[ph] = {"V": v, "A": w / v if v else 0.0, "W": w, "lost": ph in self.lost}
+                phases[ph] = {"V": v, "A": w / v if v else 0.0, "W": w, "lost": ph in self.lost,
+                              "importKWh": self.phase_kwh[ph] if self.meter is not None else None}
             total = sum(phase_w.values())
             self.total_w = total
+            self.phase_w = phase_w
             self.max_demand = max(self.max_demand, total)
             self.phases = phases
 
@@ -1020,7 +1067,16 @@ class Cabinet:
                                - a[0] * a[1] - a[1] * a[2] - a[2] * a[0])),
             342: self.import_kwh,  # total active energy = import + export (export is 0)
         })
+        for i, x in enumerate(PHASES):  # per-phase energy: import, export (0), total = import
+            vals[SDM_PHASE_ENERGY["import"][i]] = self.phase_kwh[x]
+            vals[SDM_PHASE_ENERGY["export"][i]] = 0.0
+            vals[SDM_PHASE_ENERGY["total"][i]] = self.phase_kwh[x]
         return vals
+
+    def _set_phase_kwh(self, total: float, phases: list[float] | None) -> None:
+        """The per-phase import energy for a total just set: as given, else split equally."""
+        split = phases if phases is not None else [total / 3.0] * 3
+        self.phase_kwh = dict(zip(PHASES, (float(x) for x in split)))
 
     async def _write_inverter(self) -> None:
         p, inv, pts = self.peer, self.inv, self.inv["points"]
@@ -1122,12 +1178,22 @@ class Cabinet:
         elif cmd in ("meter-reset", "meter-set"):
             if self.meter is None:
                 raise CmdError("the model has no meter")
-            nargs(0 if cmd == "meter-reset" else 1)
-            kwh = 0.0 if cmd == "meter-reset" else float(a[0])
-            if not (math.isfinite(kwh) and 0.0 <= kwh <= 3.0e38):
-                raise CmdError(f"kWh must be a finite number >= 0, got {a[0]}")
+            if cmd == "meter-reset":
+                nargs(0)
+            elif len(a) not in (1, 4):
+                raise CmdError("usage: meter-set KWH [L1_KWH L2_KWH L3_KWH]")
+            values = [0.0] if cmd == "meter-reset" else [float(x) for x in a]
+            for s, v in zip(a, values):
+                if not (math.isfinite(v) and 0.0 <= v <= 3.0e38):
+                    raise CmdError(f"kWh must be a finite number >= 0, got {s}")
+            kwh, split = values[0], values[1:] or None
+            if split is not None:
+                problem = phase_kwh_problem(kwh, split)
+                if problem:
+                    raise CmdError(problem)
             await self.update()
             self.import_kwh = kwh
+            self._set_phase_kwh(kwh, split)
             if cmd == "meter-reset":
                 self.max_demand = 0.0
         elif cmd == "pv-power":

@@ -54,6 +54,13 @@ def f32(v: float) -> float:
     return struct.unpack(">f", struct.pack(">f", v))[0]
 
 
+def f32_ulp(v: float) -> float:
+    """The step of float32 at v (what a float32 register can be off by, rounding twice)."""
+    if v == 0:
+        return 2.0 ** -149
+    return 2.0 ** (math.frexp(abs(v))[1] - 24)
+
+
 def wait_until(fn, pred, timeout: float = 2.0):
     """Polls fn() every 10 ms until pred(value) holds or the timeout passes; returns the value."""
     deadline = time.monotonic() + timeout
@@ -607,6 +614,23 @@ class Meter:
         v = regs_f32(r.registers)
         return {"V": v[0:3], "A": v[3:6], "W": v[6:9], "total": self.f(52)}
 
+    def energies(self) -> dict:
+        """Total active energy 0x0156 (= import) and L1/L2/L3 import kWh 0x015A..0x015F, in
+        one request (so from one physics update)."""
+        r = self.c.read_input_registers(342, count=10, device_id=self.unit)
+        if r.isError():
+            raise RuntimeError(f"meter read 342..351: {r}")
+        v = regs_f32(r.registers)
+        return {"total": v[0], "phases": v[2:5]}
+
+
+def phase_sum_ok(total: float, phases: list[float]) -> tuple[bool, str]:
+    """L1 + L2 + L3 import registers = the total register, up to float32 rounding of each."""
+    tol = (f32_ulp(total) + sum(f32_ulp(x) for x in phases)) / 2 + 1e-9
+    diff = sum(phases) - total
+    return abs(diff) <= tol, (f"{phases} sum {sum(phases)} vs {total} (diff {diff:.6f}, "
+                              f"tol {tol:.6f})")
+
 
 def cabinet_bad_models(model: dict):
     tmp = tempfile.mkdtemp(prefix="lanterne-cabinet-")
@@ -634,6 +658,8 @@ def cabinet_bad_models(model: dict):
         bad("unknown-bus", lambda m: m["gateway"].update(bus="dali"), "gateway.bus")
         bad("bad-inverter-point", lambda m: m["inverter"]["points"].update(Wattz=1),
             "inverter.points")
+        bad("import-phases-sum", lambda m: m["meter"].update(importKWhPhases=[1, 2, 3]),
+            "meter.importKWhPhases")
         path = os.path.join(tmp, "broken.json")
         with open(path, "w", encoding="utf-8") as f:
             f.write('{"schema": 1,\n "buses": }\n')
@@ -706,6 +732,18 @@ def section_cabinet():
         check("import energy starts at the model's importKWh",
               e == f32(model["meter"]["importKWh"]),
               f"{e}")
+        r = mc.read_input_registers(346, count=6, device_id=1)
+        third = f32(model["meter"]["importKWh"] / 3)
+        got = regs_f32(r.registers) if not r.isError() else r
+        check("per-phase import kWh 0x015A..0x015F (6 registers, one read) start at importKWh / 3",
+              not r.isError() and got == [third] * 3, f"{got}")
+        ok, detail = phase_sum_ok(e, got if not r.isError() else [0.0] * 3)
+        check("L1 + L2 + L3 import registers = total import register 0x0048", ok, detail)
+        cp = mbpoll_tcp(ports["meter-gw"], 1, "3:float", 342, 11, extra=["-B"])
+        v = mbpoll_values(cp)
+        check("mbpoll reads 0x0156..0x016B in one block (total, phase import/export/total kWh)",
+              cp.returncode == 0 and [float(v.get(a, "nan")) for a in range(346, 363, 2)] ==
+              [third] * 3 + [0.0] * 3 + [third] * 3, cp.stdout[-200:] + cp.stderr)
         r = io.read_discrete_inputs(0, count=3, device_id=1)
         check("inputs start light / door closed (1, active low) / surge ok (1)",
               not r.isError() and [int(b) for b in r.bits[:3]] == [0, 1, 1], f"{r}")
@@ -719,6 +757,19 @@ def section_cabinet():
         check("mbpoll sees the same per-phase power",
               [float(v.get(a, "nan")) for a in (12, 14, 16)] == [1800, 0, 0],
               cp.stdout[-120:] + cp.stderr)
+        s0, e0 = state(), meter.energies()
+        time.sleep(0.2)
+        s1, e1 = state(), meter.energies()
+        d = [s1["phases"][L]["importKWh"] - s0["phases"][L]["importKWh"]
+             for L in ("L1", "L2", "L3")]
+        dt = s1["importKWh"] - s0["importKWh"]
+        check("only L1 drawing -> only L1's import energy grows, by as much as the total (state)",
+              d[0] > 0.1 and d[1] == 0 and d[2] == 0 and abs(d[0] - dt) <= 1e-9,
+              f"deltas {d} total {dt}")
+        ok, detail = phase_sum_ok(e1["total"], e1["phases"])
+        check("... and in the registers (L2, L3 unchanged; L1 + L2 + L3 = total)",
+              e1["phases"][0] > e0["phases"][0] and e1["phases"][1:] == e0["phases"][1:] and
+              e1["total"] > e0["total"] and ok, f"{e0['phases']} -> {detail}")
         cp = mbpoll_tcp(ports["dali-gw"], 1, "4", 0, writes=[127])  # dali-1: 1016 W x 127/254
         check("gateway level 127 on channel 0 via mbpoll", cp.returncode == 0, cp.stderr.strip())
         expect_phases("dali-1 at 127/254 -> L2 = 1016 x 127/254 = 508 W", [1800, 508, 0])
@@ -790,6 +841,15 @@ def section_cabinet():
                      b[2]["inverter"]["WH"] - a[2]["inverter"]["WH"], 2500, a, b, 3600)
         energy_check("inverter WH acc32 register grows the same", wh_b - wh_a, 2500, a, b, 3600,
                      quantum=2500 * (gap_a + gap_b) * K / 3600 + 2)
+        for L, w in (("L1", 1800), ("L2", 1708), ("L3", 508)):
+            energy_check(f"{L} import energy (state) grows by its own P ({w} W) x t x time-scale",
+                         b[2]["phases"][L]["importKWh"] - a[2]["phases"][L]["importKWh"], w, a, b,
+                         3.6e6)
+        sums = [x[2]["importKWh"] - sum(x[2]["phases"][L]["importKWh"] for L in ("L1", "L2", "L3"))
+                for x in (a, b)]
+        ok, detail = phase_sum_ok(**meter.energies())
+        check("L1 + L2 + L3 import = total while all three phases draw (state and registers)",
+              all(abs(x) <= 1e-6 for x in sums) and ok, f"state diffs {sums}; registers {detail}")
         seen = {meter.f(72)}
         t_end = time.monotonic() + 0.5
         while time.monotonic() < t_end:
@@ -816,6 +876,11 @@ def section_cabinet():
             bad.append(("totalW", s["totalW"], ph["total"]))
         if not 0 <= e_reg - f32(s["importKWh"]) <= P * 0.2 * K / 3.6e6:
             bad.append(("importKWh", s["importKWh"], e_reg))
+        pe = meter.energies()["phases"]
+        for i, L in enumerate(("L1", "L2", "L3")):
+            if not 0 <= pe[i] - f32(s["phases"][L]["importKWh"]) <= \
+                    s["phases"][L]["W"] * 0.2 * K / 3.6e6:
+                bad.append((L, "importKWh", s["phases"][L]["importKWh"], pe[i]))
         for oid, o in outputs.items():
             got = by_id[oid]
             if "coil" in o and got["on"] != bool(coils[o["coil"]]):
@@ -829,7 +894,8 @@ def section_cabinet():
         drawn = sum(o["drawnW"] for o in s["outputs"])
         if abs(drawn - s["totalW"]) > 1e-9:
             bad.append(("sum of drawnW", drawn, s["totalW"]))
-        check("state JSON = the registers (phases, total, energy, outputs, inputs, inverter)",
+        check("state JSON = the registers (phases, total, energy per phase too, outputs, inputs, "
+              "inverter)",
               not bad, f"{bad}")
 
         # --- faults
@@ -932,6 +998,30 @@ def section_cabinet():
         check("meter-set -> register reads the value (2^24 kWh, where float32 steps by 2)",
               e == 16777216.0 and state()["importKWh"] == 16777216.0, f"{e}")
         check("meter-set -1 -> ERR", peer.cmd("meter-set -1").startswith("ERR"))
+        en, s = meter.energies(), state()
+        third = 16777216 / 3
+        ok, detail = phase_sum_ok(meter.f(72), en["phases"])
+        check("meter-set KWH splits it equally: L1/L2/L3 = KWH / 3 (state), float32 of it "
+              "(registers), summing to 0x0048",
+              [s["phases"][L]["importKWh"] for L in ("L1", "L2", "L3")] == [third] * 3 and
+              en["phases"] == [f32(third)] * 3 and ok, detail)
+        check("meter-set 600 100 200 300 (explicit split)",
+              peer.cmd("meter-set 600 100 200 300") == "OK")
+        en, s = meter.energies(), state()
+        check("meter-set KWH L1 L2 L3 -> 0x0048 = 600, 0x015A/C/E = 100, 200, 300 (and in state)",
+              meter.f(72) == 600 and en == {"total": 600, "phases": [100, 200, 300]} and
+              [s["phases"][L]["importKWh"] for L in ("L1", "L2", "L3")] == [100, 200, 300],
+              f"{en}")
+        reply = peer.cmd("meter-set 600 100 200 299")
+        check("meter-set whose phases do not add up to KWH -> ERR, nothing changed",
+              reply.startswith("ERR") and "600" in reply and meter.energies() == en, reply)
+        reply = peer.cmd("meter-set 600 100 200")
+        check("meter-set with 2 phase values -> ERR usage", reply.startswith("ERR usage"), reply)
+        check("meter-reset (again)", peer.cmd("meter-reset") == "OK")
+        en, s = meter.energies(), state()
+        check("meter-reset zeroes L1/L2/L3 import energy too (registers and state)",
+              en == {"total": 0.0, "phases": [0.0, 0.0, 0.0]} and meter.f(72) == 0.0 and
+              [s["phases"][L]["importKWh"] for L in ("L1", "L2", "L3")] == [0.0] * 3, f"{en}")
 
         check("pv-power 0", peer.cmd("pv-power 0") == "OK")
         inv = inverter()
@@ -1003,6 +1093,7 @@ def section_cabinet():
         spec["devices"] = {str(units[bus]): kind for kind in spec["devices"].values()}
     for role in ("io", "gateway", "meter", "inverter"):
         m[role]["unit"] = units[m[role]["bus"]]
+    m["meter"]["importKWhPhases"] = [1000.0, 2000.0, 9000.0]  # sums to importKWh (12000)
     fd, path = tempfile.mkstemp(prefix="lanterne-cabinet-", suffix=".json")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         json.dump(m, f)
@@ -1019,6 +1110,11 @@ def section_cabinet():
         check("--tcp: coil on unit 1 and level on unit 3 move the meter on unit 2",
               got == [1800, 1016, 0], f"{got}")
         check("--tcp: plain unit numbers name devices", peer.cmd("get 1 co 0 1") == "OK 1")
+        en = Meter(c, 2).energies()  # k1 (L1) is on: L1 may have grown a little (K = 1)
+        ok, detail = phase_sum_ok(en["total"], en["phases"])
+        check("meter.importKWhPhases in the model -> the phases start as given",
+              en["phases"][1:] == [2000.0, 9000.0] and 1000.0 <= en["phases"][0] < 1000.01 and
+              ok, detail)
         c.close()
     finally:
         peer.stop()

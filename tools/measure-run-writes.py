@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""Bytes the running controller writes to storage per day for its ledger (SD-card wear).
+
+Starts the Modbus test bed's cabinet peer (tools/modbus-testbed, cabinet mode) and runs
+`lanterne run --ledger` against it with a short interval; once the ledger has a first
+stretch of intervals (steady state: the file and its WAL exist), it reads the kernel's
+accounting of the process (/proc/PID/io: write_bytes, what reached the block layer — WAL
+appends and checkpoints; wchar, bytes passed to write()) over INTERVALS further intervals,
+counted in the ledger. Each interval is one transaction whatever its length, with the same
+rows (the meter, each circuit, each inverter), so the bytes of one interval times 96 are the
+bytes of a day at 15-minute intervals. The events of a real day (a few switchings, a door)
+add a few more records; the measure says how many the measured intervals carried.
+
+Needs root: the kernel is told its clock is synchronised (ntp_adjtime, as an NTP client
+does), since the controller records nothing while it does not trust the clock.
+
+    python3 tools/measure-run-writes.py [--lanterne PATH] [--intervals N] [--interval SECONDS]
+"""
+import argparse
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def declare_clock_synchronised():
+    done = subprocess.run([sys.executable, os.path.join(ROOT, "tools/declare-clock-synchronised.py")])
+    if done.returncode != 0:
+        sys.exit("the controller records only with a synchronised clock")
+
+
+def io_counters(pid):
+    values = {}
+    for line in open(f"/proc/{pid}/io"):
+        key, value = line.split(":")
+        values[key] = int(value)
+    return values
+
+
+def intervals(ledger):
+    try:
+        db = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True)
+        row = db.execute("SELECT count(*) FROM measurement WHERE kind = 'meter'").fetchone()
+        events = db.execute("SELECT count(*) FROM event").fetchone()
+        db.close()
+        return row[0], events[0]
+    except sqlite3.Error:
+        return 0, 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lanterne", default=os.path.join(ROOT, ".build/release/lanterne"))
+    parser.add_argument("--intervals", type=int, default=240, help="intervals measured (default 240)")
+    parser.add_argument("--interval", type=int, default=1, help="the interval in seconds (default 1)")
+    parser.add_argument("--warm-up", type=int, default=20, help="intervals recorded before measuring (default 20)")
+    args = parser.parse_args()
+    if not os.access(args.lanterne, os.X_OK):
+        sys.exit(f"{args.lanterne}: no such program (swift build -c release, or --lanterne PATH)")
+    python = os.path.join(ROOT, ".build/modbus-venv/bin/python")
+    if not os.access(python, os.X_OK):
+        sys.exit(f"{python}: the test bed is not set up (tools/modbus-testbed/setup.sh)")
+    declare_clock_synchronised()
+
+    work = tempfile.mkdtemp(prefix="lanterne-run-io-")
+    buses = ["io", "meter-gw", "dali-gw", "pv"]
+    peer = subprocess.Popen(
+        [python, os.path.join(ROOT, "tools/modbus-testbed/peer.py"), "--cabinet",
+         os.path.join(ROOT, "tools/modbus-testbed/fixtures/cabinet.json"), "--time-scale", "1"]
+        + [a for bus in buses for a in ("--listen", f"{bus}=127.0.0.1:0")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    controller = None
+    try:
+        ready = peer.stdout.readline().split()
+        if not ready or ready[0] != "READY":
+            sys.exit(f"the cabinet peer did not start: {' '.join(ready)}")
+        address = dict(word.split("=", 1) for word in ready[2:])
+        board = open(os.path.join(ROOT, "boards/modbus-tcp-cabinet.yaml")).read()
+        real = {"io": "192.168.10.20:502", "meter-gw": "192.168.10.21:502",
+                "dali-gw": "192.168.10.22:502", "pv": "192.168.10.30:502"}
+        for bus, at in real.items():
+            board = board.replace(f'tcp: "{at}"', f'tcp: "{address[bus]}"')
+        open(os.path.join(work, "board.yaml"), "w").write(board)
+        cabinet = os.path.join(work, "cabinet.yaml")
+        open(cabinet, "w").write(f"""cabinet: sd-card
+site: {{ latitude: 49.648, longitude: 2.570, timeZone: Europe/Paris }}
+board: board.yaml
+profile: {os.path.join(ROOT, "tools/gpio-sim/check/testbed-profile.yaml")}
+luminaires:
+  - {{ id: street, ratedWatts: 200, legacyWatts: 250 }}
+circuits:
+  - {{ id: c1, output: k1, luminaire: street, count: 12 }}
+  - {{ id: c2, output: k2, luminaire: street, count: 8 }}
+  - {{ id: c3, output: k3, luminaire: street, count: 6 }}
+""")
+        ledger = os.path.join(work, "ledger.sqlite")
+        controller = subprocess.Popen(
+            [args.lanterne, "run", "--cabinet", cabinet, "--ledger", ledger, "--interval", f"{args.interval}s",
+             "--log-level", "warning"], stdout=subprocess.DEVNULL)
+        print(f"lanterne run --interval {args.interval}s against the cabinet peer: "
+              f"{args.warm_up} intervals to warm up, then {args.intervals} measured", file=sys.stderr)
+        while intervals(ledger)[0] < args.warm_up:
+            if controller.poll() is not None:
+                sys.exit("lanterne run stopped")
+            time.sleep(0.1)
+        n0, e0 = intervals(ledger)
+        io0 = io_counters(controller.pid)
+        t0 = time.monotonic()
+        shown = -1
+        while (n := intervals(ledger)[0]) < n0 + args.intervals:
+            if controller.poll() is not None:
+                sys.exit("lanterne run stopped")
+            if n - n0 != shown and sys.stderr.isatty():
+                shown = n - n0
+                print(f"\r{shown}/{args.intervals} intervals", end="", file=sys.stderr)
+            time.sleep(0.05)
+        io1 = io_counters(controller.pid)
+        n1, e1 = intervals(ledger)
+        elapsed = time.monotonic() - t0
+        if sys.stderr.isatty():
+            print(file=sys.stderr)
+        measured = n1 - n0
+        written = io1["write_bytes"] - io0["write_bytes"]
+        wchar = io1["wchar"] - io0["wchar"]
+        per_interval = written / measured
+        print(f"{measured} intervals in {elapsed:.0f} s, {e1 - e0} events: {written} bytes to storage "
+              f"({per_interval:.0f} per interval), write() calls {wchar} bytes ({wchar / measured:.0f} per interval)")
+        print(f"at 15-minute intervals (96 a day): {per_interval * 96 / 1e6:.3f} MB written to storage per day "
+              f"(write() calls: {wchar / measured * 96 / 1e6:.3f} MB per day)")
+    finally:
+        if controller is not None:
+            controller.terminate()
+            controller.wait()
+        peer.stdin.close()
+        peer.terminate()
+        peer.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
