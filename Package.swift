@@ -90,7 +90,7 @@ let package = Package(
         // lanterne run's services: the energy sampler (registers → the ledger's intervals).
         .target(
             name: "CabinetService",
-            dependencies: ["Units", "Lighting", "HAL", "Ledger", "Cabinet", "Recording", "Controller",
+            dependencies: ["Units", "Lighting", "HAL", "BoardFiles", "Ledger", "Cabinet", "Recording", "Controller",
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .executableTarget(

@@ -172,19 +172,31 @@ public struct Board: Sendable, Hashable {
     public enum DeviceModel: String, Sendable, Hashable, CaseIterable {
         case simulated, sdm120, sdm630, sunspec
     }
+    /// What a meter's registers measure, when it is not the whole cabinet.
+    public enum Measures: Sendable, Hashable {
+        /// The meter's import register measures the feeds of these outputs.
+        case outputs([String])
+        /// Each phase's import register measures the feeds of the outputs listed for it: the
+        /// phases in order (L1, L2, L3), empty for a phase that feeds none.
+        case phases([[String]])
+    }
+
     public struct Device: Sendable, Hashable {
         public var id: String
         public var model: DeviceModel
         public var attachment: Attachment
         /// SunSpec: where to look for "SunS" (nil = 40000, 0, 50000).
         public var sunspecBase: Int?
+        /// Meters: what the registers measure (nil: the whole cabinet, every output).
+        public var measures: Measures?
         public var location: SourceLocation
         public init(id: String, model: DeviceModel = .simulated, attachment: Attachment = .none, sunspecBase: Int? = nil,
-                    location: SourceLocation) {
+                    measures: Measures? = nil, location: SourceLocation) {
             self.id = id
             self.model = model
             self.attachment = attachment
             self.sunspecBase = sunspecBase
+            self.measures = measures
             self.location = location
         }
     }

@@ -36,7 +36,8 @@ public enum BoardLoader {
         readConnections(m, ctx)
         let outputs = list(m["outputs"], r).compactMap { readOutput($0, ctx) }
         let inputs = list(m["inputs"], r).compactMap { readInput($0, ctx) }
-        let meters = list(m["meters"], r).compactMap { readDevice($0, ctx, role: .meter) }
+        let outputIDs = Set(outputs.map(\.id))
+        let meters = list(m["meters"], r).compactMap { readDevice($0, ctx, role: .meter, outputs: outputIDs) }
         let inverters = list(m["inverters"], r).compactMap { readDevice($0, ctx, role: .inverter) }
 
         let devices = outputs.map { Placed($0.id, $0.attachment, $0.location) } + inputs.map { Placed($0.id, $0.attachment, $0.location) }
@@ -110,9 +111,10 @@ public enum BoardLoader {
     }
 
     /// A meter or an inverter: its model, and the bus and unit it answers at.
-    static func readDevice(_ n: SourceNode, _ ctx: Context, role: Role) -> Board.Device? {
+    static func readDevice(_ n: SourceNode, _ ctx: Context, role: Role, outputs: Set<String> = []) -> Board.Device? {
         let r = ctx.r
-        guard let d = r.mapping(n, allowed: ["id", "model", "bus", "unit", "sunspecBase"], required: ["id"]),
+        let allowed = ["id", "model", "bus", "unit", "sunspecBase"] + (role == .meter ? ["measures", "phases"] : [])
+        guard let d = r.mapping(n, allowed: allowed, required: ["id"]),
               let did = d["id"].flatMap(r.identifier) else { return nil }
         let model = d["model"].flatMap { enumValue($0, Board.DeviceModel.self, r) } ?? .simulated
         if role == .inverter, model == .sdm120 || model == .sdm630, let mn = d["model"] {
@@ -132,7 +134,46 @@ public enum BoardLoader {
         if model != .simulated, d["bus"] == nil {
             r.error("'\(n.path)' is a \(model.rawValue) and needs a 'bus' and a 'unit'", at: n)
         }
-        return Board.Device(id: did, model: model, attachment: attachment, sunspecBase: base, location: n.location)
+        return Board.Device(id: did, model: model, attachment: attachment, sunspecBase: base,
+                            measures: role == .meter ? readMeasures(d, model: model, outputs: outputs, r) : nil, location: n.location)
+    }
+
+    static let phaseNames = ["L1", "L2", "L3"]
+
+    /// A meter's `measures: [outputs]` or `phases: {L1: [outputs], ...}` (three-phase meters):
+    /// which outputs' feeds its registers measure. Each output named exists (`outputs`, the
+    /// board's, read before the meters), and is on one phase only.
+    static func readMeasures(_ d: SourceMapping, model: Board.DeviceModel, outputs known: Set<String>, _ r: SourceReader) -> Board.Measures? {
+        var phaseOf: [String: String] = [:]
+        func outputs(_ n: SourceNode, phase: String?) -> [String] {
+            (r.sequence(n, allowScalar: true) ?? []).compactMap { on in
+                guard let o = r.identifier(on) else { return nil }
+                if !known.contains(o) {
+                    r.error("'\(on.path)': output '\(o)' is not defined on this board\(Suggestion.hint(for: o, in: known.sorted()))", at: on)
+                    return nil
+                }
+                if let phase, let other = phaseOf.updateValue(phase, forKey: o), other != phase {
+                    r.error("'\(on.path)': output '\(o)' is on \(other) already: an output is fed by one phase", at: on)
+                }
+                return o
+            }
+        }
+        if let pn = d["phases"] {
+            if let mn = d["measures"] { r.error("'\(mn.path)' and 'phases' exclude each other: a meter measures by phase or as a whole", at: mn) }
+            if model == .sdm120 || model == .sunspec {
+                r.error("'\(pn.path)': a \(model.rawValue) meter has no phase registers (an sdm630 has three); give 'measures' instead", at: pn)
+                return nil
+            }
+            guard let pm = r.mapping(pn, allowed: phaseNames) else { return nil }
+            return .phases(phaseNames.map { name in pm[name].map { outputs($0, phase: name) } ?? [] })
+        }
+        guard let mn = d["measures"] else { return nil }
+        let before = r.diagnostics.errors.count
+        let measured = outputs(mn, phase: nil)
+        if measured.isEmpty, r.diagnostics.errors.count == before {   // an empty list, not a wrong one
+            r.error("'\(mn.path)' names no output: list the outputs whose feeds the meter measures, or leave it out (the whole cabinet)", at: mn)
+        }
+        return .outputs(measured)
     }
 
     /// A device's `bus` and `unit`, which go together.

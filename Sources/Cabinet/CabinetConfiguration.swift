@@ -82,6 +82,8 @@ public struct CabinetConfiguration: Sendable {
     public var simulation: SimulationSettings
     /// Length of a ledger interval, in seconds.
     public var intervalSeconds: Int
+    /// How `lanterne run` finds faults from its meters (`faults:`).
+    public var faults: FaultSettings = .default
     /// Paths as resolved (absolute or relative to the working directory).
     public var cabinetPath: String, boardPath: String, profilePath: String
 

@@ -30,7 +30,7 @@ public enum CabinetLoader {
     }
 
     static let topLevelKeys = ["cabinet", "name", "site", "board", "profile", "luminaires", "circuits",
-                               "pv", "tariff", "investment", "emissionFactor", "simulation", "ledger", "sources"]
+                               "pv", "tariff", "investment", "emissionFactor", "simulation", "ledger", "faults", "sources"]
 
     /// Reads the cabinet file in the order its findings are reported (the board's and the
     /// profile's own findings follow the cabinet file's), then checks the profile against
@@ -60,6 +60,8 @@ public enum CabinetLoader {
                           simulation: m["simulation"].map { readSimulation($0, r) } ?? .default,
                           intervalSeconds: m["ledger"].flatMap { readInterval($0, r) } ?? 900)
 
+        let faults = m["faults"].map { readFaults($0, r) } ?? .default
+
         var d = r.diagnostics
         d.append(contentsOf: extra)
         guard let site, let board = boardFile?.value, let profile = profileFile?.value, !d.hasErrors else {
@@ -70,6 +72,7 @@ public enum CabinetLoader {
                                           tariff: parts.tariff, simulation: parts.simulation, intervalSeconds: parts.intervalSeconds,
                                           cabinetPath: file, boardPath: boardFile?.path ?? "", profilePath: profileFile?.path ?? "")
         config.areas = parts.circuits.areas
+        config.faults = faults
         config.investment = parts.investment
         config.emissionFactor = parts.emissionFactor
         crossCheck(config, into: &d)
@@ -295,6 +298,38 @@ public enum CabinetLoader {
         if let v = sm["photocellAltitude"].flatMap({ r.double($0, in: -12...5, unit: "°") }) { sim.photocellAltitude = v }
         if let v = sm["seed"].flatMap({ r.int($0, in: 0...Int.max) }) { sim.seed = UInt64(v) }
         return sim
+    }
+
+    /// `faults:` — thresholds and hold times of the faults found from measurements:
+    /// ```
+    /// faults:
+    ///   sampleEvery: 10s
+    ///   lampFailure: { below: 20, hold: 5m }     # percent under the expected power
+    ///   dayBurner: { above: 20, hold: 5m }       # watts while the circuits are off
+    ///   contactor: { hold: 1m, window: 10m }
+    ///   supplyLoss: { below: 100, hold: 10s }    # volts
+    /// ```
+    static func readFaults(_ n: SourceNode, _ r: SourceReader) -> FaultSettings {
+        var f = FaultSettings.default
+        guard let fm = r.mapping(n, allowed: ["sampleEvery", "lampFailure", "dayBurner", "contactor", "supplyLoss"]) else { return f }
+        if let v = fm["sampleEvery"].flatMap({ r.duration($0, in: 1...3600) }) { f.sampleSeconds = v }
+        if let m = fm["lampFailure"].flatMap({ r.mapping($0, allowed: ["below", "hold"]) }) {
+            if let v = m["below"].flatMap({ r.double($0, in: 1...99, unit: "%") }) { f.lampFailurePercent = v }
+            if let v = m["hold"].flatMap({ r.duration($0, in: 1...86_400) }) { f.lampFailureHoldSeconds = v }
+        }
+        if let m = fm["dayBurner"].flatMap({ r.mapping($0, allowed: ["above", "hold"]) }) {
+            if let v = m["above"].flatMap({ r.double($0, in: 1...100_000, unit: "W") }) { f.dayBurnerWatts = v }
+            if let v = m["hold"].flatMap({ r.duration($0, in: 1...86_400) }) { f.dayBurnerHoldSeconds = v }
+        }
+        if let m = fm["contactor"].flatMap({ r.mapping($0, allowed: ["hold", "window"]) }) {
+            if let v = m["hold"].flatMap({ r.duration($0, in: 1...86_400) }) { f.contactorHoldSeconds = v }
+            if let v = m["window"].flatMap({ r.duration($0, in: 1...86_400) }) { f.contactorWindowSeconds = v }
+        }
+        if let m = fm["supplyLoss"].flatMap({ r.mapping($0, allowed: ["below", "hold"]) }) {
+            if let v = m["below"].flatMap({ r.double($0, in: 1...400, unit: "V") }) { f.supplyLossVolts = v }
+            if let v = m["hold"].flatMap({ r.duration($0, in: 1...86_400) }) { f.supplyLossHoldSeconds = v }
+        }
+        return f
     }
 
     /// The ledger's interval in seconds, a divisor of a day; nil when not given or refused.

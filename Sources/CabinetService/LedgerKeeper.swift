@@ -86,7 +86,7 @@ public struct LedgerKeeper {
         let kind: LedgerEvent.Kind = switch e.kind {
         case .clockTrusted, .clockUntrusted, .wallClockStepped: .clock
         case .switchingDeferred, .circuitChanged: .switching
-        case .outputFailed, .outputRecovered: .fault
+        case .outputFailed, .outputRecovered, .measuredFault: .fault
         case .input: .input
         }
         let subject = switch e.kind {
@@ -94,6 +94,7 @@ public struct LedgerKeeper {
         case .switchingDeferred(let circuit, _, _, _), .outputFailed(let circuit, _, _), .outputRecovered(let circuit, _),
              .circuitChanged(let circuit, _, _, _): circuit
         case .input(let id, _, _): id
+        case .measuredFault(_, let subject, _, _): subject
         }
         // A level change is worded as the simulation's switching events are, without the
         // circuit (the event's subject).

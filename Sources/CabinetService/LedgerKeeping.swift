@@ -75,12 +75,21 @@ public struct LedgerKeeping: Sendable {
             signer: signer)
         var last: [String: CumulativeRegister.Reading] = [:]
         let hardware = await loop.hardware
-        let meter = configuration.board.meters.first.flatMap { m in hardware.meters[m.id].map { (id: m.id, device: $0) } }
-        if let meter, let reading = try store.lastRegisterReading(cabinet: site, meter: meter.id) {
-            last[meter.id] = .init(wattHours: reading.wattHours, at: reading.end)
+        let meters = configuration.board.meters.compactMap { m in
+            hardware.meters[m.id].map { EnergySampler.Meter(id: m.id, device: $0, measures: m.measures) }
         }
         let inverters = configuration.board.inverters.compactMap { i in hardware.inverters[i.id].map { (id: i.id, device: $0) } }
-        var sampler = EnergySampler(meter: meter, inverters: inverters, installation: configuration.installation, last: last)
+        // Each meter register carries on from the ledger's last value (a meter's or a phase's).
+        // The ledger keeps no inverter register: an inverter starts again at each run.
+        let registers = MeterRegister.of(meters.map { ($0.id, $0.measures) }, installation: configuration.installation,
+                                         circuitOutputs: configuration.outputs)
+        for id in registers.map(\.id) {
+            if let reading = try store.lastRegisterReading(cabinet: site, meter: id) {
+                last[id] = .init(wattHours: reading.wattHours, at: reading.end)
+            }
+        }
+        var sampler = EnergySampler(meters: meters, inverters: inverters, installation: configuration.installation,
+                                    circuitOutputs: configuration.outputs, last: last)
         await sampler.prime(at: now)
         _ = await loop.takeExpectedEnergy()   // what was decided before recording began is not this ledger's
         if let previousEnd, now.timeIntervalSince(previousEnd) > Double(interval) {

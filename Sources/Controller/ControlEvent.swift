@@ -30,6 +30,10 @@ public struct ControlEvent: Sendable, Hashable, CustomStringConvertible {
         /// `fadeSeconds` (0: at once), for `reason` (a plan step, presence, the fail-safe...).
         /// Once per change, not at every step of a fade.
         case circuitChanged(circuit: String, level: DimLevel, fadeSeconds: Double, reason: String)
+        /// A fault found from the meters' measurements (``FaultMonitor`` in CabinetService:
+        /// lamp failure, day-burner, contactor or relay failure, supply loss) started or cleared,
+        /// on `subject` (a circuit, a meter register, a phase).
+        case measuredFault(fault: String, subject: String, active: Bool, detail: String)
         /// A door or breaker input read `active` (a door open, a breaker tripped) or not, at
         /// the first step and at each change.
         case input(id: String, kind: Board.InputKind, active: Bool)
@@ -50,6 +54,7 @@ public struct ControlEvent: Sendable, Hashable, CustomStringConvertible {
     public var level: Logger.Level {
         switch kind {
         case .outputFailed: .error
+        case .measuredFault(_, _, let active, _): active ? .error : .notice
         case .clockUntrusted, .wallClockStepped: .warning
         case .clockTrusted, .outputRecovered: .notice
         case .switchingDeferred, .circuitChanged: .info
@@ -81,6 +86,8 @@ public struct ControlEvent: Sendable, Hashable, CustomStringConvertible {
             return "circuit \(circuit): output \(output) answers again; back to its plan"
         case .circuitChanged(let circuit, let level, let fade, let reason):
             return "circuit \(circuit): \(Self.levelChange(level: level, fadeSeconds: fade, reason: reason))"
+        case .measuredFault(let fault, let subject, let active, let detail):
+            return "\(fault) on \(subject)\(active ? "" : " ended"): \(detail)"
         case .input(let id, let kind, let active):
             let state = switch kind {
             case .door: active ? "open" : "closed"

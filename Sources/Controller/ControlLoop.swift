@@ -315,6 +315,60 @@ public actor ControlLoop {
         return expected.take()
     }
 
+    /// What a circuit should draw now, as the measurements are compared with.
+    public struct CircuitPower: Sendable, Hashable {
+        /// The power the last decision draws now by the luminaires' power curves (W), fades
+        /// and presence raises included; 0 when the circuit is not energised.
+        public var watts: Double
+        /// The circuit's last change of contact written to its output: when (monotonic) and to
+        /// which side (on: closed).
+        public var lastSwitch: LastSwitch?
+        public init(watts: Double, lastSwitch: LastSwitch? = nil) {
+            self.watts = watts
+            self.lastSwitch = lastSwitch
+        }
+    }
+
+    public struct LastSwitch: Sendable, Hashable {
+        public var at: ContinuousClock.Instant
+        public var on: Bool
+        public init(at: ContinuousClock.Instant, on: Bool) {
+            self.at = at
+            self.on = on
+        }
+    }
+
+    /// Each circuit's last change of contact written (circuit id → when, to which side).
+    private var lastSwitches: [String: LastSwitch] = [:]
+
+    /// What each circuit should draw now (the installation's order): the decision's levels,
+    /// except where the output still holds its previous state because the minimum cycle
+    /// deferred its switching — then the level last written, on every luminaire.
+    public func expectedPower() -> [CircuitPower] {
+        let decision = output, switches = lastSwitches
+        let dt = max(0, clock.wallNow.timeIntervalSince(decision.at))
+        var held: [Int: DimLevel] = [:]
+        for (ci, o) in circuitOutputs where deferrals[o] != nil { held[ci] = applied[o] ?? .off }
+        return engine.installation.circuits.enumerated().map { ci, spec in
+            if let level = held[ci] {
+                return CircuitPower(watts: level.isOff ? 0 : spec.model.watts(atPercent: level.percent) * Double(spec.luminaireCount),
+                                    lastSwitch: switches[spec.id])
+            }
+            guard decision.circuits.indices.contains(ci) else { return CircuitPower(watts: 0, lastSwitch: switches[spec.id]) }
+            let out = decision.circuits[ci]
+            func percent(_ s: LevelSample) -> Double {
+                let t = s.until.map { min(dt, max(0, $0.timeIntervalSince(decision.at))) } ?? dt
+                return max(0, min(100, s.percent + s.slope * t))
+            }
+            var watts = 0.0
+            if out.energised {
+                watts = spec.model.watts(atPercent: percent(out.base)) * Double(spec.luminaireCount - out.raised.count)
+                for r in out.raised { watts += spec.model.watts(atPercent: percent(r.sample)) }
+            }
+            return CircuitPower(watts: watts, lastSwitch: switches[spec.id])
+        }
+    }
+
     /// The level an output must show for a circuit: the highest of its luminaires (a channel
     /// or contactor serves them all).
     static func level(of c: CircuitOutput) -> DimLevel {
@@ -403,6 +457,10 @@ public actor ControlLoop {
     }
 
     private func succeeded(circuit: String, output: String, level: DimLevel, contact: Bool) {
+        let kind = board.output(output)?.kind ?? .relay
+        if applied[output].map({ SwitchingGuard.contact($0, kind: kind) }) != contact {
+            lastSwitches[circuit] = LastSwitch(at: clock.monotonicNow, on: contact)
+        }
         switching.record(output, contact: contact, at: clock.monotonicNow, succeeded: true)
         applied[output] = level
         enteringFailSafe.remove(circuit)

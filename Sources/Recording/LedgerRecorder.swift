@@ -162,7 +162,7 @@ public struct LedgerRecorder {
             ProductionInterval(cabinetID: cabinetID, inverterID: p.inverter, start: i.start, end: i.end,
                                energyWh: Self.wattHours(p.energy, carried: &carry.inverters[p.inverter, default: 0]))
         }
-        if let meter = i.meter {
+        for meter in i.meters {
             let reading: MeterReading
             switch meter.reading {
             case .modelled(let energy):
@@ -179,7 +179,7 @@ public struct LedgerRecorder {
                 reading = MeterReading(cabinetID: cabinetID, meterID: meter.id, start: i.start, end: i.end,
                                        registerWh: registerWh, energyWh: 0, source: .gap)
             }
-            batch.meters = [reading]
+            batch.meters.append(reading)
         }
         batch.events = i.switching.map { s in
             let fade = s.fadeSeconds > 0 ? " over \(Int(s.fadeSeconds)) s" : ""

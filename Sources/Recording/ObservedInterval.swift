@@ -9,8 +9,11 @@ public struct ObservedInterval: Sendable, Hashable {
     public var start: Date, end: Date
     public var circuits: [Circuit]
     public var production: [Production]
-    /// The cabinet meter's energy over the interval, if the board has a meter.
-    public var meter: Meter?
+    /// The meters' registers over the interval: the simulation's cabinet meter, or each
+    /// register the controller follows (a meter's, or one phase's).
+    public var meters: [Meter]
+    /// The first of ``meters`` (the cabinet meter).
+    public var meter: Meter? { meters.first }
     /// The plan's switchings during the interval, in time order.
     public var switching: [Switching]
     /// Other things that happened during the interval (a meter reset, a device fault), chained
@@ -18,9 +21,9 @@ public struct ObservedInterval: Sendable, Hashable {
     public var events: [Event]
 
     public init(start: Date, end: Date, circuits: [Circuit] = [], production: [Production] = [], meter: Meter? = nil,
-                switching: [Switching] = [], events: [Event] = []) {
+                meters: [Meter] = [], switching: [Switching] = [], events: [Event] = []) {
         self.start = start; self.end = end; self.circuits = circuits; self.production = production
-        self.meter = meter; self.switching = switching; self.events = events
+        self.meters = (meter.map { [$0] } ?? []) + meters; self.switching = switching; self.events = events
     }
 
     /// Something the ledger keeps as an event of the cabinet.

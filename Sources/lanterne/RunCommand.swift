@@ -30,7 +30,10 @@ struct RunCommand: AsyncParsableCommand {
             'lanterne simulate'). Events are logged to standard error. Under systemd \
             (Type=notify) it sends READY=1 once the first step has written the outputs, \
             STOPPING=1 on a stop, and, with WatchdogSec=, WATCHDOG=1 at half the timeout while \
-            the control loop steps: a stuck loop gets the service restarted.
+            the control loop steps: a stuck loop gets the service restarted. With meters on the \
+            board, their power and voltage are compared with what the decisions should draw every \
+            'faults.sampleEvery' (10 s): lamp failure, day-burner, contactor or relay failure and \
+            supply loss are logged (and recorded with --ledger) when they start and end.
             """)
 
     @Option(name: .customLong("cabinet"), help: ArgumentHelp("The cabinet file.", valueName: "file"))
@@ -96,6 +99,14 @@ struct RunCommand: AsyncParsableCommand {
                     break
                 }
                 return .signal
+            }
+            // Faults from the meters' measurements, compared with what the loop expects.
+            let meters = config.board.meters.compactMap { m in hardware.meters[m.id].map { (id: m.id, device: $0, measures: m.measures) } }
+            if !meters.isEmpty {
+                let watch = FaultWatch(loop: loop, meters: meters, settings: config.faults,
+                                       installation: config.installation, circuitOutputs: config.outputs,
+                                       logger: logger, events: { inbox.post($0) })
+                group.addTask { await watch.run(); return .notifier }
             }
             if let ledger {
                 let keeping = LedgerKeeping(path: ledger, configuration: config, interval: interval?.seconds ?? config.intervalSeconds,

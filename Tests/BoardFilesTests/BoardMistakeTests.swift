@@ -46,6 +46,51 @@ import Testing
         #expect(BoardText.load(Self.hardware()).diagnostics.items.isEmpty)
     }
 
+    // MARK: what a meter measures
+
+    @Test func aMeterMeasuresTheBoardsOutputsByPhaseOrAsAWhole() throws {
+        let two = "  - { id: k1, kind: relay, gpio: { chip: main, line: 5 } }\n  - { id: k2, kind: relay, gpio: { chip: main, line: 7 } }"
+        let phased = try #require(BoardText.load(Self.hardware(outputs: two,
+            meters: "  - { id: m1, model: sdm630, bus: rs485, unit: 1, phases: { L1: [k1], L3: k2 } }")).value)
+        #expect(phased.meters[0].measures == .phases([["k1"], [], ["k2"]]))
+        let whole = try #require(BoardText.load(Self.hardware(outputs: two,
+            meters: "  - { id: m1, model: sdm120, bus: rs485, unit: 1, measures: [k2] }")).value)
+        #expect(whole.meters[0].measures == .outputs(["k2"]))
+        #expect(try #require(BoardText.load(Self.hardware()).value).meters[0].measures == nil)   // the whole cabinet
+    }
+
+    @Test func anOutputAMeterNamesMustExist() {
+        let text = Self.hardware(meters: "  - { id: m1, model: sdm630, bus: rs485, unit: 1, measures: [k2, kl] }")
+        Self.expect(text, [("'meters[0].measures[0]': output 'k2' is not defined on this board; did you mean 'k1'?", "k2", 1),
+                           ("'meters[0].measures[1]': output 'kl' is not defined on this board; did you mean 'k1'?", "kl", 1)])
+    }
+
+    @Test func anOutputIsFedByOnePhase() {
+        let text = Self.hardware(meters: "  - { id: m1, model: sdm630, bus: rs485, unit: 1, phases: { L1: [k1], L2: [k1] } }")
+        Self.expect(text, "'meters[0].phases.L2[0]': output 'k1' is on L1 already: an output is fed by one phase", at: "k1", occurrence: 3)
+    }
+
+    @Test func aSinglePhaseMeterHasNoPhases() {
+        let text = Self.hardware(meters: "  - { id: m1, model: sdm120, bus: rs485, unit: 1, phases: { L1: [k1] } }")
+        Self.expect(text, "'meters[0].phases': a sdm120 meter has no phase registers (an sdm630 has three); give 'measures' instead", at: "{ L1")
+    }
+
+    @Test func measuresAndPhasesExcludeEachOther() {
+        let text = Self.hardware(meters: "  - { id: m1, model: sdm630, bus: rs485, unit: 1, measures: [k1], phases: { L4: [k1] } }")
+        Self.expect(text, [("'meters[0].measures' and 'phases' exclude each other: a meter measures by phase or as a whole", "[k1]", 1),
+                           ("unknown key 'L4' in 'meters[0].phases'; did you mean 'L1'?", "L4", 1)])
+    }
+
+    @Test func anEmptyMeasuresIsAMistake() {
+        let text = Self.hardware(meters: "  - { id: m1, model: sdm630, bus: rs485, unit: 1, measures: [] }")
+        Self.expect(text, "'meters[0].measures' names no output: list the outputs whose feeds the meter measures, or leave it out (the whole cabinet)", at: "[]")
+    }
+
+    @Test func anInverterMeasuresNothing() {
+        let text = Self.hardware(extra: "inverters:\n  - { id: pv, model: sunspec, bus: rs485, unit: 3, measures: [k1] }")
+        Self.expect(text, "unknown key 'measures' in 'inverters[0]'", at: "measures")
+    }
+
     // MARK: keys
 
     @Test func anUnknownKeyGetsASuggestionAndTheMissingOneIsReported() {

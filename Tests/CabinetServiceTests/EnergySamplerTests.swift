@@ -31,18 +31,28 @@ import Units
         var sampler: EnergySampler
     }
 
-    /// - Parameter timeScale: how much faster than the wall clock the peer counts energy.
-    static func bench(timeScale: Double = 0.000_001) async throws -> Bench {
+    /// - Parameters:
+    ///   - timeScale: how much faster than the wall clock the peer counts energy.
+    ///   - phases: the meter's line in the board file says which outputs each phase feeds.
+    static func bench(timeScale: Double = 0.000_001, phases: Bool = false) async throws -> Bench {
         let peer = try CabinetPeer(timeScale: timeScale)
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("lanterne-peer-board-\(UUID().uuidString).yaml")
         defer { try? FileManager.default.removeItem(at: file) }
-        try peer.board().write(to: file, atomically: true, encoding: .utf8)
+        var text = try peer.board()
+        if phases {
+            // The peer's wiring (fixtures/cabinet.json).
+            text = text.replacingOccurrences(of: "bus: meter-gw, unit: 1 }",
+                                             with: "bus: meter-gw, unit: 1, phases: { L1: [k1, k4], L2: [k2, dali-1], L3: [k3, dali-2] } }")
+        }
+        try text.write(to: file, atomically: true, encoding: .utf8)
         let board = try #require(BoardLoader.load(path: file.path).value)
         let hardware = await HardwareSet.open(board)
         #expect(hardware.failures.isEmpty, "\(hardware.failures)")
         let meter = try #require(hardware.meters["meter-main"])
         let inverter = try #require(hardware.inverters["inverter-1"])
-        let sampler = EnergySampler(meter: ("meter-main", meter), inverters: [("inverter-1", inverter)], installation: installation)
+        let sampler = EnergySampler(meters: [.init(id: "meter-main", device: meter, measures: board.meters[0].measures)],
+                                    inverters: [("inverter-1", inverter)], installation: installation,
+                                    circuitOutputs: ["c1": "k1", "c2": "k2"])
         return Bench(peer: peer, hardware: hardware, sampler: sampler)
     }
 
@@ -109,6 +119,30 @@ import Units
         #expect(register == 500 && energy == 300)   // the silence's energy, in the interval it answers again
         #expect(back.events.contains { $0.kind == .fault && $0.detail == "answers again" })
         #expect(back.circuits[1].energy == Energy(wattHours: energy) && back.circuits[1].source == .estimated)
+        await b.hardware.shutdown()
+    }
+
+    /// A meter whose phases feed different outputs: each phase is a register of its own
+    /// (`meter-main/L1`…), and a circuit alone on its phase is `metered`.
+    @Test func aPhaseThatFeedsOneCircuitMetersIt() async throws {
+        var b = try await Self.bench(phases: true)
+        let first = await b.sampler.close(from: Self.at(0), to: Self.at(1), decided: Self.decided([0, 0]))
+        #expect(first.meters.map(\.id) == ["meter-main/L1", "meter-main/L2", "meter-main/L3"])
+        #expect(first.meters.allSatisfy { $0.reading == .gap(registerWh: 4_000_000) }, "\(first.meters)")   // 12,000 kWh over three phases
+        // 300 Wh on L1 (c1), 200 Wh on L2 (c2), 400 Wh on L3 (no circuit of this cabinet).
+        try b.peer.command("meter-set 12000.9 4000.3 4000.2 4000.4")
+        let second = await b.sampler.close(from: Self.at(1), to: Self.at(2), decided: Self.decided([10, 500]))
+        let energies = second.meters.map { m -> Int64? in if case .read(_, let e) = m.reading { e } else { nil } }
+        #expect(zip(energies, [300, 200, 400]).allSatisfy { e, x in e.map { abs($0 - x) <= 1 } ?? false }, "\(energies)")
+        // Each circuit is its phase's figure, whatever was decided: measured, not split.
+        #expect(second.circuits.map(\.source) == [.metered, .metered])
+        #expect(second.circuits.map { $0.energy.milliwattHours / 1000 } == [energies[0], energies[1]])
+        // Silent: every phase and every circuit a gap.
+        try b.peer.command("mute meter")
+        let silent = await b.sampler.close(from: Self.at(2), to: Self.at(3), decided: Self.decided([10, 500]))
+        #expect(silent.meters.allSatisfy { $0.reading == .gap(registerWh: nil) })
+        #expect(silent.circuits.allSatisfy { $0.source == .gap && $0.energy == .zero })
+        #expect(silent.events.filter { $0.kind == .fault }.count == 1, "\(silent.events)")   // the meter, once
         await b.hardware.shutdown()
     }
 

@@ -29,6 +29,20 @@ func loadVariant(_ edit: (String) -> String) throws -> Loaded<CabinetConfigurati
         #expect(c.boardPath.hasSuffix("boards/simulated.yaml") && !c.boardPath.contains(".."))
     }
 
+    @Test func faultThresholdsAndHoldTimes() throws {
+        #expect(try #require(CabinetLoader.load(path: montdidierPath).value).faults == .default)
+        let set = try loadVariant { $0 + "\nfaults:\n  sampleEvery: 5s\n  lampFailure: { below: 30, hold: 10m }\n  dayBurner: { above: 50 }\n  contactor: { hold: 2m, window: 5m }\n  supplyLoss: { below: 180, hold: 3s }\n" }
+        let f = try #require(set.value, "\(set.diagnostics)").faults
+        #expect(f.sampleSeconds == 5 && f.lampFailurePercent == 30 && f.lampFailureHoldSeconds == 600)
+        #expect(f.dayBurnerWatts == 50 && f.dayBurnerHoldSeconds == FaultSettings.default.dayBurnerHoldSeconds)
+        #expect(f.contactorHoldSeconds == 120 && f.contactorWindowSeconds == 300 && f.supplyLossVolts == 180 && f.supplyLossHoldSeconds == 3)
+        let wrong = try loadVariant { $0 + "\nfaults:\n  lampFailure: { below: 120, hodl: 1m }\n" }
+        #expect(wrong.value == nil)
+        let errors = wrong.diagnostics.errors.map(\.message)
+        #expect(errors.contains("unknown key 'hodl' in 'faults.lampFailure'; did you mean 'hold'?"), "\(errors)")
+        #expect(errors.contains("'faults.lampFailure.below' is 120 %, expected 1 to 99 %"), "\(errors)")
+    }
+
     @Test func emissionFactorAndCurrency() throws {
         // Absent: France's average mix; a preset; a mapping; a wrong value, positioned.
         #expect(try #require(CabinetLoader.load(path: montdidierPath).value).emissionFactor.id == "fr-ademe")

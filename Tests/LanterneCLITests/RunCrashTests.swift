@@ -15,7 +15,7 @@ import Testing
 ///   ledger's sum: what was drawn while the controller was down lies in the interval after the
 ///   outage, which spans it.
 @Suite(.serialized) struct RunCrashTests {
-    @Test func killedAHundredTimesTheLedgerLosesNothing() throws {
+    @Test func killedAHundredTimesTheLedgerLosesNothing() async throws {
         try RunLedgerTests.declareKernelClockSynchronised()
         let peer = try CabinetPeer(timeScale: 1)
         // The meter stands still until the ledger holds its first register.
@@ -56,7 +56,7 @@ import Testing
             let process = try start()
             // Alive from 0.1 s to 1.8 s: killed while starting, opening the ledger, between
             // intervals or while one is written.
-            usleep(UInt32.random(in: 100_000...1_800_000, using: &generator))
+            try await Task.sleep(for: .microseconds(Int.random(in: 100_000...1_800_000, using: &generator)))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             #expect(process.terminationReason == .uncaughtSignal)
@@ -70,15 +70,15 @@ import Testing
                 flowing = true
             }
             // Down for up to 0.8 s: the meter counts meanwhile.
-            usleep(UInt32.random(in: 0...800_000, using: &generator))
+            try await Task.sleep(for: .microseconds(Int.random(in: 0...800_000, using: &generator)))
         }
         #expect(flowing, "no run recorded an interval")
 
         // The last run: the meter is stopped while it runs, then it is stopped with SIGTERM.
         let last = try start()
-        usleep(2_500_000)
+        try await Task.sleep(for: .microseconds(2_500_000))
         for phase in ["L1", "L2", "L3"] { try peer.command("phase-lost \(phase)") }
-        usleep(2_500_000)
+        try await Task.sleep(for: .microseconds(2_500_000))
         last.terminate()
         last.waitUntilExit()
         let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""

@@ -312,10 +312,11 @@ public final class CabinetPeer: @unchecked Sendable {
     }
 
     /// A cabinet on this peer in `dir`: `board.yaml` (``board(timeout:)``) and `cabinet.yaml`
-    /// with three circuits on k1, k2 and k3, rated 5,200 W in all (above the 3,900 W the peer's
-    /// model draws: 1,430 Wh in 15 minutes at most), with the gpio-sim check's profile. Returns
-    /// the cabinet file's path.
-    public func writeCabinet(in dir: URL, id: String) throws -> String {
+    /// with three circuits on k1, k2 and k3 (phases L1, L2, L3), of 100 W luminaires without
+    /// standby, as many as the peer's model draws on each output (18, 12, 9: 1,800, 1,200 and
+    /// 900 W), with the gpio-sim check's profile, and `extra` lines. Returns the cabinet
+    /// file's path.
+    public func writeCabinet(in dir: URL, id: String, extra: String = "") throws -> String {
         try board().write(to: dir.appendingPathComponent("board.yaml"), atomically: true, encoding: .utf8)
         let profile = ModbusTestbed.repo.appendingPathComponent("tools/gpio-sim/check/testbed-profile.yaml").path
         let file = dir.appendingPathComponent("cabinet.yaml")
@@ -325,11 +326,12 @@ public final class CabinetPeer: @unchecked Sendable {
             board: board.yaml
             profile: \(profile)
             luminaires:
-              - { id: street, ratedWatts: 200, legacyWatts: 250 }
+              - { id: street, ratedWatts: 100, standbyWatts: 0, legacyWatts: 150 }
             circuits:
-              - { id: c1, output: k1, luminaire: street, count: 12 }
-              - { id: c2, output: k2, luminaire: street, count: 8 }
-              - { id: c3, output: k3, luminaire: street, count: 6 }
+              - { id: c1, output: k1, luminaire: street, count: 18 }
+              - { id: c2, output: k2, luminaire: street, count: 12 }
+              - { id: c3, output: k3, luminaire: street, count: 9 }
+            \(extra)
             """.write(to: file, atomically: true, encoding: .utf8)
         return file.path
     }

@@ -20,6 +20,8 @@ public enum EastronModel: String, Sendable, Hashable, CaseIterable {
         public static let frequency = 0x0046
         public static let importEnergy = 0x0048
         public static let exportEnergy = 0x004A
+        /// SDM630 only: each phase's import energy (kWh), L1, L2, L3 (30347, 30349, 30351).
+        public static let importEnergyL1 = 0x015A
     }
 
     /// The register spans a full reading needs, before coalescing.
