@@ -530,6 +530,8 @@ public actor ControlLoop {
         var decision = EngineOutput.empty
         let inputs = EngineInputs(clockTrusted: clockTrust?.isTrusted ?? false, faultedCircuits: all, photocell: photocell)
         engine.evaluate(at: t, inputs: inputs, night: safeNight, into: &decision)
+        // The safe state of a fault, for another reason: the controller stops (as recorded).
+        for i in decision.circuits.indices { decision.circuits[i].reason = .failSafe("controller stopping") }
         decided(decision)
         applied = [:]
         inFailSafe = all

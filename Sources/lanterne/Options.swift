@@ -95,6 +95,20 @@ struct IntervalLength: ArgumentValue {
     }
 }
 
+/// A duration in whole seconds, from 1 s to 10 minutes (`--stop-limit 20s`).
+struct ShortDuration: ArgumentValue {
+    static let valueName = "duration"
+    static let expectation = "is not a duration from 1s to 10m (such as 20s or 1m)"
+    let seconds: Int
+    init(seconds: Int) { self.seconds = seconds }
+    init?(argument: String) {
+        let units: [(String, Int)] = [("m", 60), ("s", 1)]
+        guard let (suffix, factor) = units.first(where: { argument.hasSuffix($0.0) }),
+              let n = Int(argument.dropLast(suffix.count)), n > 0, n * factor <= 600 else { return nil }
+        seconds = n * factor
+    }
+}
+
 /// `--ledger PATH`: an existing ledger.
 struct LedgerOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Ledger file (SQLite).", valueName: "path"))

@@ -2,15 +2,7 @@ import ArgumentParser
 import Cabinet
 import CabinetService
 import Controller
-import Dispatch
-import Foundation
-import HAL
-import Ledger
-import Recording
-import Lighting
 import Logging
-import SourceFiles
-import Units
 
 /// `lanterne run --cabinet FILE`: drives a real cabinet until SIGTERM or SIGINT.
 struct RunCommand: AsyncParsableCommand {
@@ -25,8 +17,9 @@ struct RunCommand: AsyncParsableCommand {
             The clock is trusted only while the kernel says it is synchronised (an NTP client \
             runs) and it reads later than this build and than the ledger's last record \
             (--ledger); until then every circuit follows its fail-safe: the photocell, or its \
-            safe state. On SIGTERM or SIGINT every circuit goes to its safe state and the lines \
-            are released. Needs a board with driver: hardware (the simulated board runs with \
+            safe state. On SIGTERM or SIGINT (a graceful shutdown, within --stop-limit) systemd \
+            is told STOPPING=1, every circuit goes to its safe state, the ledger records the \
+            interval in progress and the stop, and the lines are released. Needs a board with driver: hardware (the simulated board runs with \
             'lanterne simulate'). Events are logged to standard error. Under systemd \
             (Type=notify) it sends READY=1 once the first step has written the outputs, \
             STOPPING=1 on a stop, and, with WatchdogSec=, WATCHDOG=1 at half the timeout while \
@@ -51,6 +44,11 @@ struct RunCommand: AsyncParsableCommand {
         "The ledger's interval (default: the cabinet file's ledger interval, 15m).", valueName: "duration"))
     var interval: IntervalLength?
 
+    @Option(name: .customLong("stop-limit"), help: ArgumentHelp(
+        "How long the services may take to stop on SIGTERM (safe states written, the interval in progress recorded, the ledger checkpointed) before they are cancelled.",
+        valueName: "duration"))
+    var stopLimit: ShortDuration = ShortDuration(seconds: 20)
+
     @Option(name: .customLong("log-level"), help: ArgumentHelp(
         "The least important messages logged: debug, info, notice, warning or error. Under systemd each line carries its level for the journal.",
         valueName: "level"))
@@ -68,96 +66,10 @@ struct RunCommand: AsyncParsableCommand {
         guard config.board.driver == .hardware else {
             throw CommandFailure("board '\(config.board.id)' is simulated: there is no hardware to drive (use 'lanterne simulate')")
         }
-        let engine = try DimmingEngine.compile(profile: config.profile, installation: config.installation).get()
-        let log: @Sendable (String) -> Void = { logger.info("\($0)") }
-        let floor = ledgerFloor(cabinet: config.site.id, log: log)
-        let hardware = await HardwareSet.open(config.board)
-        for failure in hardware.failures { logger.error("cannot open: \(failure)") }
-        log("cabinet \(config.site.id): board \(config.board.id), profile \(config.profile.id), \(config.installation.circuits.count) circuit(s)")
-        let inbox = EventInbox()
-        let loop = ControlLoop(engine: engine, board: config.board, circuitOutputs: config.outputs, hardware: hardware,
-                               settings: .init(trust: .standard(ledgerFloor: floor)), logger: logger, events: { inbox.post($0) })
-        // Signals are caught before anything is driven, so a SIGTERM never skips the safe state.
-        let (stops, stop) = AsyncStream.makeStream(of: Int32.self)
-        let signals = [SIGTERM, SIGINT].map { sig -> DispatchSourceSignal in
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .main)
-            source.setEventHandler { stop.yield(sig) }
-            source.resume()
-            return source
-        }
-        let systemd = SystemdNotifier()
-        let status = "driving \(config.installation.circuits.count) circuit(s) of cabinet \(config.site.id) with profile \(config.profile.id)"
-        // The run ends when the loop does or a signal comes; the notifier's task may end first.
-        enum Ended { case loop, signal, notifier }
-        await withTaskGroup(of: Ended.self) { group in
-            group.addTask { await loop.run(); return .loop }
-            group.addTask {
-                for await sig in stops {
-                    logger.notice("signal \(sig): every circuit to its safe state, then stopping")
-                    Self.notify(systemd, "STOPPING=1", log: log)
-                    break
-                }
-                return .signal
-            }
-            // Faults from the meters' measurements, compared with what the loop expects.
-            let meters = config.board.meters.compactMap { m in hardware.meters[m.id].map { (id: m.id, device: $0, measures: m.measures) } }
-            if !meters.isEmpty {
-                let watch = FaultWatch(loop: loop, meters: meters, settings: config.faults,
-                                       installation: config.installation, circuitOutputs: config.outputs,
-                                       logger: logger, events: { inbox.post($0) })
-                group.addTask { await watch.run(); return .notifier }
-            }
-            if let ledger {
-                let keeping = LedgerKeeping(path: ledger, configuration: config, interval: interval?.seconds ?? config.intervalSeconds,
-                                            inbox: inbox, logger: logger, generator: "lanterne \(LanterneVersion.string)")
-                group.addTask { await keeping.run(loop: loop); return .notifier }
-            }
-            group.addTask {
-                // Ready once the loop has made its first step (the outputs written).
-                while loop.heartbeat.age() == nil {
-                    do { try await Task.sleep(for: .milliseconds(10)) } catch { return .notifier }
-                }
-                Self.notify(systemd, "READY=1\nSTATUS=\(status)", log: log)
-                guard let timeout = systemd.watchdogTimeout else { return .notifier }
-                let tick = await loop.settings.tickInterval
-                let feeder = WatchdogFeeder(notifier: systemd, heartbeat: loop.heartbeat, timeout: timeout,
-                                            staleAfter: max(tick * 5, timeout / 2))
-                log("systemd watchdog: \(timeout) timeout, fed every \(feeder.period) while the control loop steps")
-                await feeder.run(log: log)
-                return .notifier
-            }
-            while let ended = await group.next(), ended == .notifier {}
-            group.cancelAll()
-        }
-        signals.forEach { $0.cancel() }
-        logger.notice("stopped")
-    }
-
-    /// Tells systemd (when it listens) and logs a failure to.
-    static func notify(_ systemd: SystemdNotifier, _ state: String, log: @Sendable (String) -> Void) {
-        do { try systemd.notify(state) } catch { log("\(error)") }
-    }
-
-    /// The end of the ledger's last record for this cabinet, when `--ledger` names an existing
-    /// ledger (opened with `LedgerStore.open`, only read from); nil otherwise, said in the log.
-    func ledgerFloor(cabinet: String, log: @Sendable (String) -> Void) -> Date? {
-        guard let ledger else { return nil }
-        guard FileManager.default.fileExists(atPath: ledger) else {
-            log("ledger \(ledger) does not exist: no ledger floor for the clock")
-            return nil
-        }
-        do {
-            let store = try LedgerStore.open(path: ledger)
-            defer { try? store.close() }
-            let end = try store.lastIntervalEnd(cabinet: cabinet)
-            log("ledger \(ledger): " + (end.map { "the clock is not trusted before its last record, \(InstantText.isoUTC($0))" }
-                                       ?? "no record of cabinet \(cabinet) yet: no ledger floor for the clock"))
-            return end
-        } catch {
-            log("ledger \(ledger): \(error); no ledger floor for the clock")
-            return nil
-        }
+        var options = ControllerRun.Options(ledger: ledger, intervalSeconds: interval?.seconds ?? config.intervalSeconds,
+                                            generator: "lanterne \(LanterneVersion.string)")
+        options.gracefulShutdownLimit = .seconds(stopLimit.seconds)
+        try await ControllerRun.run(config, options: options, logger: logger)
     }
 }
 

@@ -170,13 +170,14 @@ import Testing
         #expect(journal.status == 0, "\(journal.log)")
         let lines = journal.log.split(separator: "\n")
         #expect(lines.contains("<6>cabinet run-test: board tcp-test, profile gpio-sim-check, 3 circuit(s)"), "\(journal.log)")
-        #expect(lines.contains("<5>signal 15: every circuit to its safe state, then stopping"), "\(journal.log)")
+        #expect(lines.contains("<5>stopping: every circuit to its safe state, then the ledger's interval in progress"), "\(journal.log)")
+        #expect(lines.last == "<5>stopped", "\(journal.log)")
         #expect(lines.allSatisfy { $0.hasPrefix("<") }, "\(journal.log)")   // the profile's finding too
         #expect(lines.contains { $0.hasPrefix("<4>") && $0.contains("testbed-profile.yaml:43:9: warning: profile sensor 'pir-1'") },
                 "\(journal.log)")
         let plain = try cabinet.runUntilWritten(["--log-level", "notice"])
         #expect(plain.status == 0, "\(plain.log)")
-        #expect(plain.log.contains("Z notice: signal 15: every circuit to its safe state, then stopping"), "\(plain.log)")
+        #expect(plain.log.contains("Z notice: stopping: every circuit to its safe state, then the ledger's interval in progress"), "\(plain.log)")
         #expect(!plain.log.contains("info:"), "\(plain.log)")   // the cabinet's line is information
         let wrong = try CLIRunner.run(["run", "--cabinet", cabinet.file, "--log-level", "loud"])
         #expect(wrong.status == 2)   // a usage error

@@ -67,6 +67,13 @@ import Testing
         let switchings = try Self.query(ledger, "SELECT subject, detail FROM event WHERE kind = 'switching' ORDER BY seq")
         #expect(Set(switchings.prefix(3).map { $0[0] }) == ["c1", "c2", "c3"], "\(switchings)")
         #expect(switchings.allSatisfy { $0[1].hasPrefix("level ") }, "\(switchings)")
+        // SIGTERM: every circuit to its safe state, recorded in the last interval before the stop,
+        // and the ledger checkpointed (no WAL left beside it).
+        let ordered = try Self.query(ledger, "SELECT kind, subject, detail FROM event ORDER BY seq")
+        let failSafe = ordered.suffix(4)
+        #expect(failSafe.prefix(3).allSatisfy { $0[0] == "switching" && $0[2].hasSuffix(": fail-safe: controller stopping") }, "\(ordered.suffix(6))")
+        #expect(Set(failSafe.prefix(3).map { $0[1] }) == ["c1", "c2", "c3"] && failSafe.last?[1] == "stop", "\(ordered.suffix(6))")
+        #expect(!FileManager.default.fileExists(atPath: ledger + "-wal"))
         let doors = try Self.query(ledger, "SELECT detail FROM event WHERE kind = 'input' AND subject = 'door' ORDER BY seq").map { $0[0] }
         #expect(doors == ["door door: closed", "door door: open"], "\(doors)")
         #expect(!log.contains("was not recorded"), "\(log)")
