@@ -40,6 +40,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         // Pure foundations.
@@ -91,9 +94,12 @@ let package = Package(
         // lanterne run's services: the energy sampler (registers → the ledger's intervals).
         .target(
             name: "CabinetService",
-            dependencies: ["Units", "Lighting", "HAL", "BoardFiles", "Ledger", "Cabinet", "Recording", "Controller",
+            dependencies: ["Units", "Lighting", "HAL", "BoardFiles", "Modbus", "Ledger", "Cabinet", "Recording", "Controller",
                            .product(name: "Logging", package: "swift-log"),
-                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "CoreMetrics", package: "swift-metrics"),
+                           .product(name: "Prometheus", package: "swift-prometheus"),
+                           .product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: strict),
         .executableTarget(
             name: "lanterne",

@@ -30,7 +30,7 @@ public enum CabinetLoader {
     }
 
     static let topLevelKeys = ["cabinet", "name", "site", "board", "profile", "luminaires", "circuits",
-                               "pv", "tariff", "investment", "emissionFactor", "simulation", "ledger", "faults", "sources"]
+                               "pv", "tariff", "investment", "emissionFactor", "simulation", "ledger", "faults", "metrics", "sources"]
 
     /// Reads the cabinet file in the order its findings are reported (the board's and the
     /// profile's own findings follow the cabinet file's), then checks the profile against
@@ -61,6 +61,7 @@ public enum CabinetLoader {
                           intervalSeconds: m["ledger"].flatMap { readInterval($0, r) } ?? 900)
 
         let faults = m["faults"].map { readFaults($0, r) } ?? .default
+        let metrics = m["metrics"].flatMap { readMetrics($0, r) }
 
         var d = r.diagnostics
         d.append(contentsOf: extra)
@@ -73,6 +74,7 @@ public enum CabinetLoader {
                                           cabinetPath: file, boardPath: boardFile?.path ?? "", profilePath: profileFile?.path ?? "")
         config.areas = parts.circuits.areas
         config.faults = faults
+        config.metricsAddress = metrics
         config.investment = parts.investment
         config.emissionFactor = parts.emissionFactor
         crossCheck(config, into: &d)
@@ -298,6 +300,16 @@ public enum CabinetLoader {
         if let v = sm["photocellAltitude"].flatMap({ r.double($0, in: -12...5, unit: "°") }) { sim.photocellAltitude = v }
         if let v = sm["seed"].flatMap({ r.int($0, in: 0...Int.max) }) { sim.seed = UInt64(v) }
         return sim
+    }
+
+    /// `metrics: { listen: 127.0.0.1:9464 }`: where `lanterne run` serves `/metrics`.
+    static func readMetrics(_ n: SourceNode, _ r: SourceReader) -> (host: String, port: Int)? {
+        guard let mm = r.mapping(n, allowed: ["listen"], required: ["listen"]), let ln = mm["listen"], let text = r.string(ln) else { return nil }
+        guard let address = ListenText.parse(text) else {
+            r.error("'\(ln.path)' must be HOST:PORT (such as 127.0.0.1:9464), found '\(text)'", at: ln)
+            return nil
+        }
+        return address
     }
 
     /// `faults:` — thresholds and hold times of the faults found from measurements:

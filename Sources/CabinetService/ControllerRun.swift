@@ -16,7 +16,8 @@ import Units
 /// 1. the ledger (``LedgerKeeping``, with `--ledger`) — stopped last: it records the interval in
 ///    progress with everything the others did while stopping, the stop, and checkpoints the
 ///    ledger;
-/// 2. the fault watch (``FaultWatch``, when the board has meters);
+/// 2. the fault watch (``FaultWatch``, when the board has meters), then the metrics endpoint
+///    (``RunMetrics``, with `--metrics`);
 /// 3. the control loop and its input watchers — stopped by writing every circuit's safe state
 ///    (the hardware stays open for the ledger's last reading, and is released after the group);
 /// 4. systemd's notifier — stopped first: `STOPPING=1` as soon as the signal comes. It says
@@ -36,6 +37,8 @@ public enum ControllerRun {
         public var generator: String
         /// How long the services may take to stop before they are cancelled.
         public var gracefulShutdownLimit: Duration = .seconds(20)
+        /// Where `GET /metrics` is served (nil: nowhere).
+        public var metrics: (host: String, port: Int)?
 
         public init(ledger: String?, intervalSeconds: Int, generator: String) {
             self.ledger = ledger
@@ -56,17 +59,32 @@ public enum ControllerRun {
                                settings: .init(trust: .standard(ledgerFloor: floor)), logger: logger, events: { inbox.post($0) })
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        var progress: LedgerProgress?
         if let path = options.ledger {
             let keeping = LedgerKeeping(path: path, configuration: config, interval: options.intervalSeconds, inbox: inbox,
                                         logger: logger, generator: options.generator)
+            progress = keeping.progress
             services.append(.init(service: StoppedByCancelling("ledger") { await keeping.run(loop: loop) },
                                   successTerminationBehavior: .ignore))
         }
         let meters = config.board.meters.compactMap { m in hardware.meters[m.id].map { (id: m.id, device: $0, measures: m.measures) } }
+        var watch: FaultWatch?
         if !meters.isEmpty {
-            let watch = FaultWatch(loop: loop, meters: meters, settings: config.faults, installation: config.installation,
-                                   circuitOutputs: config.outputs, logger: logger, events: { inbox.post($0) })
-            services.append(.init(service: StoppedByCancelling("fault watch") { await watch.run() }, successTerminationBehavior: .ignore))
+            let w = FaultWatch(loop: loop, meters: meters, settings: config.faults, installation: config.installation,
+                               circuitOutputs: config.outputs, logger: logger, events: { inbox.post($0) })
+            watch = w
+            services.append(.init(service: StoppedByCancelling("fault watch") { await w.run() }, successTerminationBehavior: .ignore))
+        }
+        if let address = options.metrics {
+            let ledgerProgress = progress
+            let metrics = RunMetrics(loop: loop, circuits: config.installation.circuits.map(\.id), watch: watch, lines: hardware.lines,
+                                     lastInterval: { ledgerProgress?.lastIntervalEnd })
+            logger.notice("metrics: http://\(address.host):\(address.port)/metrics")
+            // An endpoint that cannot listen is an error in the log; the lights go on.
+            let endpoint = metrics.endpoint(host: address.host, port: address.port, logger: logger)
+            services.append(.init(service: ClosureService {
+                do { try await endpoint.run() } catch { logger.error("metrics at \(address.host):\(address.port): \(error); the run goes on without them") }
+            }, successTerminationBehavior: .ignore))
         }
         services.append(.init(service: StoppedByCancelling("control loop") { await loop.run(releasing: false) },
                               successTerminationBehavior: .gracefullyShutdownGroup))

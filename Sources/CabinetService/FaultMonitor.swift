@@ -197,6 +197,11 @@ public final class FaultWatch: Sendable {
     /// The faults under way.
     public var faults: [FaultMonitor.Active] { monitor.withLock { $0.faults } }
 
+    /// What the last sample measured: each register's power (W) and each meter phase's
+    /// voltage (V), by id (`METER`, `METER/L1`).
+    public var lastSample: (power: [String: Double], volts: [String: Double]) { last.withLock { $0 } }
+    private let last = Mutex<(power: [String: Double], volts: [String: Double])>(([:], [:]))
+
     /// Samples until cancelled.
     public func run() async {
         let clock = loop.clock
@@ -218,6 +223,19 @@ public final class FaultWatch: Sendable {
         }
         let expected = await loop.expectedPower()
         let clock = loop.clock
+        // Each meter's power, and each phase's power and voltage.
+        var power: [String: Double] = [:], volts: [String: Double] = [:]
+        for (k, phases) in readings {
+            let id = meters[k].id
+            power[id] = phases.reduce(0) { $0 + $1.watts }
+            if phases.count == 1 { volts[id] = phases[0].volts }
+            for (p, phase) in phases.enumerated() where phases.count > 1 {
+                power["\(id)/L\(p + 1)"] = phase.watts
+                volts["\(id)/L\(p + 1)"] = phase.volts
+            }
+        }
+        let measured = (power: power, volts: volts)
+        last.withLock { $0 = measured }
         let found = monitor.withLock { $0.sample(readings: readings, expected: expected, now: clock.monotonicNow, wall: clock.wallNow) }
         for event in found {
             logger.log(level: event.level, "\(event.description)")

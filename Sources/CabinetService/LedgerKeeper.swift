@@ -24,6 +24,7 @@ public struct LedgerKeeper {
     let clock: any CabinetClock
     let inbox: EventInbox
     let logger: Logger
+    let progress: LedgerProgress?
     /// Where the next interval starts.
     public private(set) var lastEnd: Date
 
@@ -31,7 +32,7 @@ public struct LedgerKeeper {
     ///   - lastEnd: where the ledger's intervals of this cabinet end (after a restart), or
     ///     the start of recording.
     public init(loop: ControlLoop, recorder: LedgerRecorder, sampler: EnergySampler, interval: Int, clock: any CabinetClock,
-                inbox: EventInbox, lastEnd: Date, logger: Logger) {
+                inbox: EventInbox, lastEnd: Date, logger: Logger, progress: LedgerProgress? = nil) {
         self.loop = loop
         self.recorder = recorder
         self.sampler = sampler
@@ -41,6 +42,7 @@ public struct LedgerKeeper {
         // Whole seconds, as the ledger keeps them.
         self.lastEnd = Date(timeIntervalSince1970: lastEnd.timeIntervalSince1970.rounded(.down))
         self.logger = logger
+        self.progress = progress
     }
 
     /// The first boundary of the wall clock after `t` (multiples of the interval since the epoch).
@@ -75,6 +77,7 @@ public struct LedgerKeeper {
         do {
             try recorder.record([observed])
             lastEnd = end
+            progress?.recorded(until: end)
             logger.debug("ledger: interval \(InstantText.isoUTC(observed.start)) to \(InstantText.isoUTC(end)) recorded")
         } catch {
             logger.error("ledger: the interval \(InstantText.isoUTC(observed.start)) to \(InstantText.isoUTC(end)) was not recorded: \(error)")
@@ -103,6 +106,14 @@ public struct LedgerKeeper {
         } else { e.description }
         return ObservedInterval.Event(at: e.at, kind: kind, subject: subject, detail: detail)
     }
+}
+
+/// Where the ledger stands, for the metrics and the status: the end of its last closed interval.
+public final class LedgerProgress: Sendable {
+    private let end = Mutex<Date?>(nil)
+    public init() {}
+    public var lastIntervalEnd: Date? { end.withLock { $0 } }
+    func recorded(until instant: Date) { end.withLock { $0 = instant } }
 }
 
 /// The control loop's events, kept until the next interval is recorded.

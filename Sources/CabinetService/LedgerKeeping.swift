@@ -20,6 +20,8 @@ public struct LedgerKeeping: Sendable {
     public let keyPath: String
     /// The program and its version, for the run's event.
     public let generator: String
+    /// The end of the last interval recorded, as it moves.
+    public let progress = LedgerProgress()
 
     public init(path: String, configuration: CabinetConfiguration, interval: Int, inbox: EventInbox, logger: Logger,
                 generator: String, keyPath: String? = nil) {
@@ -69,6 +71,7 @@ public struct LedgerKeeping: Sendable {
         let site = configuration.site.id
         let signer = FileManager.default.fileExists(atPath: keyPath) ? try SigningKeyFile.load(at: keyPath) : nil
         let previousEnd = try store.lastIntervalEnd(cabinet: site)
+        if let previousEnd { progress.recorded(until: previousEnd) }
         let recorder = try LedgerRecorder(
             store: store, configuration: configuration, from: min(previousEnd ?? now, now),
             origin: .controller(generator: generator, board: configuration.board.id, start: now),
@@ -96,6 +99,6 @@ public struct LedgerKeeping: Sendable {
             logger.notice("ledger \(path): the first interval spans the time since the last one recorded, \(InstantText.isoUTC(previousEnd))")
         }
         return LedgerKeeper(loop: loop, recorder: recorder, sampler: sampler, interval: interval, clock: loop.clock, inbox: inbox,
-                            lastEnd: min(previousEnd ?? now, now), logger: logger)
+                            lastEnd: min(previousEnd ?? now, now), logger: logger, progress: progress)
     }
 }

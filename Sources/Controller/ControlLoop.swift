@@ -275,7 +275,7 @@ public actor ControlLoop {
     /// Where a circuit's output is heading at `t`: the end of the fade under way (or the level
     /// now), the highest of its luminaires (as ``level(of:)``), and the reason of the luminaire
     /// that sets it (presence when a raised one is above the rest).
-    static func aim(of c: CircuitOutput, at t: Date) -> (level: DimLevel, fadeSeconds: Double, reason: String) {
+    public static func aim(of c: CircuitOutput, at t: Date) -> (level: DimLevel, fadeSeconds: Double, reason: String) {
         func target(_ s: LevelSample) -> (percent: Double, fade: Double) {
             guard s.slope != 0, let until = s.until, until > t else { return (s.percent, 0) }
             let seconds = until.timeIntervalSince(t)

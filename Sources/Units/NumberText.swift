@@ -44,3 +44,17 @@ public enum InstantText {
         return formatter.string(from: date)
     }
 }
+
+/// `HOST:PORT` as given to listen on: a host name, an IPv4 address or a bracketed IPv6 address
+/// (`[::1]:9464`), and a port from 1 to 65535.
+public enum ListenText {
+    public static func parse(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65_535).contains(port) else {
+            return nil
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, !host.contains(" ") else { return nil }
+        return (host, port)
+    }
+}

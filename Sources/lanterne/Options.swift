@@ -2,6 +2,7 @@ import ArgumentParser
 import Astronomy
 import Cabinet
 import Foundation
+import Units
 import Ledger
 import Lighting
 
@@ -18,7 +19,8 @@ protocol ArgumentValue: ExpressibleByArgument {
 }
 
 /// Every `ArgumentValue`, for the usage-error path.
-let argumentValues: [any ArgumentValue.Type] = [Day.self, RowLength.self, RowGrouping.self, Timeout.self]
+let argumentValues: [any ArgumentValue.Type] = [Day.self, RowLength.self, RowGrouping.self, Timeout.self, IntervalLength.self,
+                                                ShortDuration.self, ListenAddress.self]
 
 /// A calendar day, `YYYY-MM-DD`; local to the cabinet's time zone where it is used.
 struct Day: ArgumentValue, Comparable, CustomStringConvertible {
@@ -97,7 +99,7 @@ struct IntervalLength: ArgumentValue {
 
 /// A duration in whole seconds, from 1 s to 10 minutes (`--stop-limit 20s`).
 struct ShortDuration: ArgumentValue {
-    static let valueName = "duration"
+    static let valueName = "limit"
     static let expectation = "is not a duration from 1s to 10m (such as 20s or 1m)"
     let seconds: Int
     init(seconds: Int) { self.seconds = seconds }
@@ -106,6 +108,19 @@ struct ShortDuration: ArgumentValue {
         guard let (suffix, factor) = units.first(where: { argument.hasSuffix($0.0) }),
               let n = Int(argument.dropLast(suffix.count)), n > 0, n * factor <= 600 else { return nil }
         seconds = n * factor
+    }
+}
+
+/// `HOST:PORT` to listen on (`--metrics 127.0.0.1:9464`).
+struct ListenAddress: ArgumentValue {
+    static let valueName = "host:port"
+    static let expectation = "is not HOST:PORT (such as 127.0.0.1:9464)"
+    let host: String
+    let port: Int
+    init?(argument: String) {
+        guard let (host, port) = ListenText.parse(argument) else { return nil }
+        self.host = host
+        self.port = port
     }
 }
 

@@ -44,9 +44,14 @@ struct RunCommand: AsyncParsableCommand {
         "The ledger's interval (default: the cabinet file's ledger interval, 15m).", valueName: "duration"))
     var interval: IntervalLength?
 
+    @Option(name: .customLong("metrics"), help: ArgumentHelp(
+        "Serve Prometheus metrics at http://HOST:PORT/metrics (default: the cabinet file's metrics address; none when neither gives one). Keep it on loopback or a management network.",
+        valueName: "host:port"))
+    var metrics: ListenAddress?
+
     @Option(name: .customLong("stop-limit"), help: ArgumentHelp(
-        "How long the services may take to stop on SIGTERM (safe states written, the interval in progress recorded, the ledger checkpointed) before they are cancelled.",
-        valueName: "duration"))
+        "How long the services may take to stop on SIGTERM (safe states written, the interval in progress recorded, the ledger checkpointed) before they are cancelled (default 20s).",
+        valueName: "limit"))
     var stopLimit: ShortDuration = ShortDuration(seconds: 20)
 
     @Option(name: .customLong("log-level"), help: ArgumentHelp(
@@ -69,6 +74,7 @@ struct RunCommand: AsyncParsableCommand {
         var options = ControllerRun.Options(ledger: ledger, intervalSeconds: interval?.seconds ?? config.intervalSeconds,
                                             generator: "lanterne \(LanterneVersion.string)")
         options.gracefulShutdownLimit = .seconds(stopLimit.seconds)
+        options.metrics = metrics.map { ($0.host, $0.port) } ?? config.metricsAddress
         try await ControllerRun.run(config, options: options, logger: logger)
     }
 }

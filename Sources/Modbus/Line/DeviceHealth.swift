@@ -28,6 +28,9 @@ public struct DeviceHealth: Sendable, Hashable {
     public internal(set) var nextAttempt: ContinuousClock.Instant?
     /// Requests answered and failed since the line was created.
     public internal(set) var answered = 0, failed = 0
+    /// The time the answered requests took in all, retries included (their mean: divided by
+    /// `answered`).
+    public internal(set) var answeredTime: Duration = .zero
 
     public init() {}
 }

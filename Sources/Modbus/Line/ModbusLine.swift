@@ -175,6 +175,7 @@ public actor ModbusLine {
                 h.faultedSince = nil
                 h.nextAttempt = nil
                 h.answered += 1
+                h.answeredTime += now() - t
                 health[unit] = h
                 return value
             } catch {
