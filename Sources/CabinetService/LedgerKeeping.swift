@@ -58,8 +58,13 @@ public struct LedgerKeeping: Sendable {
             var keeper = try await start(store: store, loop: loop, at: clock.wallNow)
             logger.notice("ledger \(path): recording every \(interval) s from \(InstantText.isoUTC(keeper.lastEnd))")
             await keeper.run()
-            try store.append(LedgerBatch(events: [LedgerEvent(cabinetID: configuration.site.id, at: clock.wallNow, kind: .ledger,
-                                                              subject: "stop", detail: "run stopped; the interval in progress was recorded")]))
+            // The events of a last interval too short to record (under a second) go with the stop.
+            let site = configuration.site.id
+            let left = inbox.drain().map(LedgerKeeper.event).map {
+                LedgerEvent(cabinetID: site, at: $0.at, kind: $0.kind, subject: $0.subject, detail: $0.detail)
+            }
+            try store.append(LedgerBatch(events: left + [LedgerEvent(cabinetID: site, at: clock.wallNow, kind: .ledger, subject: "stop",
+                                                                     detail: "run stopped; the interval in progress was recorded")]))
         } catch {
             logger.error("ledger \(path): \(error); the run goes on without a ledger")
         }

@@ -67,6 +67,9 @@ import Testing
             }
             #expect(recorded, "the interval ending \(clock.wallNow) was not recorded")
         }
+        // An event in the last, too short interval (the stop comes at the boundary just
+        // recorded): recorded with the stop, not lost.
+        inbox.post(ControlEvent(at: clock.wallNow, kind: .input(id: "door", kind: .door, active: true)))
         running.cancel()
         await running.value
         await hardware.shutdown()
@@ -97,6 +100,7 @@ import Testing
         let events = try store.pool.read { db in try Row.fetchAll(db, sql: "SELECT kind, subject FROM event ORDER BY seq") }
         let pairs = events.map { "\($0[0] as String)/\($0[1] as String)" }
         #expect(pairs.first == "ledger/run" && pairs.contains("profile/gpio-sim-check") && pairs.last == "ledger/stop", "\(pairs)")
+        #expect(pairs.suffix(2).first == "input/door", "\(pairs)")
         #expect(pairs.contains("clock/clock"), "\(pairs)")   // the clock trusted at the first step
     }
 }

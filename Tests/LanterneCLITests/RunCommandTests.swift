@@ -128,32 +128,10 @@ import Testing
         let cabinet = try Cabinet()
         defer { try? FileManager.default.removeItem(at: cabinet.dir) }
         let socket = cabinet.dir.appendingPathComponent("notify").path
-        let listener = Process()
-        listener.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        listener.arguments = ["-c", """
-            socket, sys = __import__("socket"), __import__("sys")
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-            s.bind(sys.argv[1])
-            print("LISTENING", flush=True)
-            while True:
-                data = s.recv(4096)
-                print(repr(data.decode()), flush=True)
-                if data.startswith(b"STOPPING=1"):
-                    break
-            """, socket]
-        let heard = Pipe()
-        listener.standardOutput = heard
-        try listener.run()
-        defer { if listener.isRunning { listener.terminate() } }
-        var waited = 0
-        while !FileManager.default.fileExists(atPath: socket), waited < 100 { usleep(50_000); waited += 1 }
+        let listener = try NotifyListener(at: socket)
         let r = try cabinet.runUntilWritten([], environment: ["NOTIFY_SOCKET": socket, "WATCHDOG_USEC": "400000"], thenWait: 1.0)
         #expect(r.status == 0, "\(r.log)")
-        listener.waitUntilExit()
-        let lines = String(decoding: heard.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            .split(separator: "\n").map(String.init)
-        #expect(lines.first == "LISTENING")
-        let messages = Array(lines.dropFirst())
+        let messages = listener.messages().map(\.text)
         #expect(messages.first == "'READY=1\\nSTATUS=driving 3 circuit(s) of cabinet run-test with profile gpio-sim-check'", "\(messages)")
         #expect(messages.filter { $0 == "'WATCHDOG=1'" }.count >= 2, "\(messages)")   // every 200 ms for about a second
         #expect(messages.last == "'STOPPING=1'", "\(messages)")

@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
-"""Bytes the running controller writes to storage per day for its ledger (SD-card wear).
+"""The running controller's speed and size, against the Modbus test bed's cabinet peer
+(tools/modbus-testbed, cabinet mode), release build:
 
-Starts the Modbus test bed's cabinet peer (tools/modbus-testbed, cabinet mode) and runs
-`lanterne run --ledger` against it with a short interval; once the ledger has a first
+1. Start to first output: from starting `lanterne run --ledger` (15-minute intervals) to its
+   READY=1 on a notify socket of this script's own (systemd's protocol: sent once the first
+   step has written the outputs), over RUNS starts.
+2. Idle: the last of those runs left alone for IDLE seconds, then its resident memory (VmRSS)
+   and the CPU it used meanwhile (utime + stime from /proc/PID/stat) as a share of one core.
+3. SD-card bytes per day: `lanterne run --ledger` with a short interval; once the ledger has a first
 stretch of intervals (steady state: the file and its WAL exist), it reads the kernel's
 accounting of the process (/proc/PID/io: write_bytes, what reached the block layer — WAL
 appends and checkpoints; wchar, bytes passed to write()) over INTERVALS further intervals,
@@ -14,11 +19,13 @@ add a few more records; the measure says how many the measured intervals carried
 Needs root: the kernel is told its clock is synchronised (ntp_adjtime, as an NTP client
 does), since the controller records nothing while it does not trust the clock.
 
-    python3 tools/measure-run-writes.py [--lanterne PATH] [--intervals N] [--interval SECONDS]
+    python3 tools/measure-run.py [--lanterne PATH] [--runs N] [--idle SECONDS] [--intervals N] [--interval SECONDS]
 """
 import argparse
 import os
 import shutil
+import socket
+import statistics
 import sqlite3
 import subprocess
 import sys
@@ -42,6 +49,51 @@ def io_counters(pid):
     return values
 
 
+def cpu_seconds(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_kb(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def start_to_ready(lanterne, cabinet, ledger, work, runs, idle):
+    """Seconds from each start to READY=1; then the last run's idle memory and CPU."""
+    path = os.path.join(work, "notify")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(path)
+    sock.settimeout(30)
+    env = dict(os.environ, NOTIFY_SOCKET=path)
+    times = []
+    for k in range(runs):
+        t0 = time.monotonic()
+        proc = subprocess.Popen([lanterne, "run", "--cabinet", cabinet, "--ledger", ledger, "--log-level", "warning"],
+                                env=env, stdout=subprocess.DEVNULL)
+        while True:
+            data = sock.recv(4096)
+            if data.startswith(b"READY=1"):
+                times.append(time.monotonic() - t0)
+                break
+        if k < runs - 1:
+            proc.terminate()
+            proc.wait()
+            while not sock.recv(4096).startswith(b"STOPPING=1"):
+                pass
+    time.sleep(5)   # past the start
+    cpu0, t0 = cpu_seconds(proc.pid), time.monotonic()
+    time.sleep(idle)
+    cpu1, t1 = cpu_seconds(proc.pid), time.monotonic()
+    rss = rss_kb(proc.pid)
+    proc.terminate()
+    proc.wait()
+    sock.close()
+    return times, rss, (cpu1 - cpu0) / (t1 - t0)
+
+
 def intervals(ledger):
     try:
         db = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True)
@@ -56,6 +108,8 @@ def intervals(ledger):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lanterne", default=os.path.join(ROOT, ".build/release/lanterne"))
+    parser.add_argument("--runs", type=int, default=10, help="starts timed (default 10)")
+    parser.add_argument("--idle", type=int, default=60, help="seconds of idle measured (default 60)")
     parser.add_argument("--intervals", type=int, default=240, help="intervals measured (default 240)")
     parser.add_argument("--interval", type=int, default=1, help="the interval in seconds (default 1)")
     parser.add_argument("--warm-up", type=int, default=20, help="intervals recorded before measuring (default 20)")
@@ -98,6 +152,13 @@ circuits:
   - {{ id: c2, output: k2, luminaire: street, count: 8 }}
   - {{ id: c3, output: k3, luminaire: street, count: 6 }}
 """)
+        ready, rss, cpu = start_to_ready(args.lanterne, cabinet, os.path.join(work, "idle.sqlite"), work, args.runs, args.idle)
+        ready.sort()
+        print(f"start to first output (READY=1 after the first step's writes), {len(ready)} starts: "
+              f"median {statistics.median(ready) * 1000:.0f} ms, min {ready[0] * 1000:.0f} ms, max {ready[-1] * 1000:.0f} ms")
+        print(f"idle for {args.idle} s (15-minute intervals, fault sampling every 10 s): resident memory {rss / 1024:.1f} MB, "
+              f"CPU {cpu * 100:.2f} % of a core")
+        sys.stdout.flush()
         ledger = os.path.join(work, "ledger.sqlite")
         controller = subprocess.Popen(
             [args.lanterne, "run", "--cabinet", cabinet, "--ledger", ledger, "--interval", f"{args.interval}s",
