@@ -55,10 +55,13 @@ def cpu_seconds(pid):
 
 
 def rss_kb(pid):
+    """VmRSS, RssAnon (heap, stacks) and RssFile (code and data of the program and its libraries), kB."""
+    values = {}
     for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
+        key = line.split(":")[0]
+        if key in ("VmRSS", "RssAnon", "RssFile"):
+            values[key] = int(line.split()[1])
+    return values
 
 
 def start_to_ready(lanterne, cabinet, ledger, work, runs, idle):
@@ -71,7 +74,7 @@ def start_to_ready(lanterne, cabinet, ledger, work, runs, idle):
     times = []
     for k in range(runs):
         t0 = time.monotonic()
-        proc = subprocess.Popen([lanterne, "run", "--cabinet", cabinet, "--ledger", ledger, "--log-level", "warning"],
+        proc = subprocess.Popen([lanterne, "run", "--cabinet", cabinet, "--ledger", ledger, "--log-level", "error"],
                                 env=env, stdout=subprocess.DEVNULL)
         while True:
             data = sock.recv(4096)
@@ -156,13 +159,14 @@ circuits:
         ready.sort()
         print(f"start to first output (READY=1 after the first step's writes), {len(ready)} starts: "
               f"median {statistics.median(ready) * 1000:.0f} ms, min {ready[0] * 1000:.0f} ms, max {ready[-1] * 1000:.0f} ms")
-        print(f"idle for {args.idle} s (15-minute intervals, fault sampling every 10 s): resident memory {rss / 1024:.1f} MB, "
+        print(f"idle for {args.idle} s (15-minute intervals, fault sampling every 10 s): resident memory {rss['VmRSS'] / 1024:.1f} MB "
+              f"({rss['RssAnon'] / 1024:.1f} MB anonymous, {rss['RssFile'] / 1024:.1f} MB of program and library files), "
               f"CPU {cpu * 100:.2f} % of a core")
         sys.stdout.flush()
         ledger = os.path.join(work, "ledger.sqlite")
         controller = subprocess.Popen(
             [args.lanterne, "run", "--cabinet", cabinet, "--ledger", ledger, "--interval", f"{args.interval}s",
-             "--log-level", "warning"], stdout=subprocess.DEVNULL)
+             "--log-level", "error"], stdout=subprocess.DEVNULL)
         print(f"lanterne run --interval {args.interval}s against the cabinet peer: "
               f"{args.warm_up} intervals to warm up, then {args.intervals} measured", file=sys.stderr)
         while intervals(ledger)[0] < args.warm_up:

@@ -16,7 +16,8 @@ public struct LedgerKeeping: Sendable {
     public let interval: Int
     public let inbox: EventInbox
     public let logger: Logger
-    /// Where the signing key is read (it signs what the cabinet file changed).
+    /// The signing key's file: written with a new ledger, read for an existing one (it signs
+    /// what the cabinet file changed).
     public let keyPath: String
     /// The program and its version, for the run's event.
     public let generator: String
@@ -45,6 +46,7 @@ public struct LedgerKeeping: Sendable {
             do { try await Task.sleep(for: .milliseconds(200)) } catch { return }
         }
         let store: LedgerStore
+        let isNew = !FileManager.default.fileExists(atPath: path)
         do {
             store = try LedgerStore.open(path: path)
         } catch {
@@ -55,7 +57,7 @@ public struct LedgerKeeping: Sendable {
             do { try store.close() } catch { logger.error("ledger \(path): \(error)") }
         }
         do {
-            var keeper = try await start(store: store, loop: loop, at: clock.wallNow)
+            var keeper = try await start(store: store, isNew: isNew, loop: loop, at: clock.wallNow)
             logger.notice("ledger \(path): recording every \(interval) s from \(InstantText.isoUTC(keeper.lastEnd))")
             await keeper.run()
             // The events of a last interval too short to record (under a second) go with the stop.
@@ -72,10 +74,13 @@ public struct LedgerKeeping: Sendable {
 
     /// The recorder (the run's and the profile's events, what the cabinet file changed), the
     /// sampler started from the ledger's registers, and the keeper.
-    func start(store: LedgerStore, loop: ControlLoop, at now: Date) async throws -> LedgerKeeper {
+    func start(store: LedgerStore, isNew: Bool, loop: ControlLoop, at now: Date) async throws -> LedgerKeeper {
         let site = configuration.site.id
-        let signer = FileManager.default.fileExists(atPath: keyPath) ? try SigningKeyFile.load(at: keyPath) : nil
         let previousEnd = try store.lastIntervalEnd(cabinet: site)
+        let (signer, created) = try RunSigningKey.choose(store: store, isNew: isNew, keyPath: keyPath, effective: min(previousEnd ?? now, now))
+        if let created {
+            logger.notice("ledger \(path): signing key \(created.fingerprint) (\(created.written ? "written to" : "read from") \(created.path))")
+        }
         if let previousEnd { progress.recorded(until: previousEnd) }
         let recorder = try LedgerRecorder(
             store: store, configuration: configuration, from: min(previousEnd ?? now, now),

@@ -192,3 +192,25 @@ public struct LedgerRecorder {
     }
 
 }
+
+/// Which key signs what a run records in its ledger, the same for a simulation and for the
+/// controller.
+public enum RunSigningKey {
+    /// A new ledger gets its signing key now (the key file is written unless it exists) and its
+    /// public half is chained, effective `from`; an existing ledger's key is read when its file
+    /// is there (it signs what the cabinet file changed); a ledger without a key stays without
+    /// one ('lanterne ledger key create' gives it one, explicitly).
+    ///
+    /// - Returns: the signer, if any, and the key given to a new ledger (its fingerprint, its
+    ///   file, and whether the file was written now).
+    public static func choose(store: LedgerStore, isNew: Bool, keyPath: String, effective from: Date) throws
+        -> (signer: Curve25519.Signing.PrivateKey?, created: (fingerprint: String, path: String, written: Bool)?) {
+        if try store.declarationLog().currentKey != nil {
+            return (FileManager.default.fileExists(atPath: keyPath) ? try SigningKeyFile.load(at: keyPath) : nil, nil)
+        }
+        guard isNew else { return (nil, nil) }
+        let (key, written) = try SigningKeyFile.loadOrCreate(at: keyPath)
+        try store.createSigningKey(key, effective: from)
+        return (key, (KeyFingerprint(hex: key.publicKeyHex).text, keyPath, written))
+    }
+}

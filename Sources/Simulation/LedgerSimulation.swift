@@ -16,10 +16,8 @@ public struct LedgerSimulation: Sendable {
 extension CabinetSimulator {
     /// Runs `[from, to)` into the ledger at `path` (created when missing), then closes it.
     ///
-    /// A new ledger gets its signing key now (the key file is written unless it exists) and its
-    /// public half is chained; an existing ledger's key is read when its file is there (it signs
-    /// what the cabinet file changed); a ledger without a key stays without one ('lanterne
-    /// ledger key create' gives it one, explicitly).
+    /// The signing key as ``RunSigningKey/choose(store:isNew:keyPath:effective:)`` says: a new
+    /// ledger gets one.
     ///
     /// - Throws: `LedgerError`, `ExportError` (key file), `LedgerRecorder.OverlapError` when the
     ///   ledger already holds the period, `LedgerRecorder.ProfileFileError`.
@@ -37,18 +35,7 @@ extension CabinetSimulator {
 
     func run(from: Date, to: Date, store: LedgerStore, isNew: Bool, keyPath: String, generator: String,
              progress: (Double) -> Void) throws -> LedgerSimulation {
-        var newKey: (String, String, Bool)?
-        let signer: Curve25519.Signing.PrivateKey?
-        if try store.declarationLog().currentKey != nil {
-            signer = FileManager.default.fileExists(atPath: keyPath) ? try SigningKeyFile.load(at: keyPath) : nil
-        } else if isNew {
-            let (key, written) = try SigningKeyFile.loadOrCreate(at: keyPath)
-            try store.createSigningKey(key, effective: from)
-            newKey = (KeyFingerprint(hex: key.publicKeyHex).text, keyPath, written)
-            signer = key
-        } else {
-            signer = nil
-        }
+        let (signer, newKey) = try RunSigningKey.choose(store: store, isNew: isNew, keyPath: keyPath, effective: from)
         var recorder = try LedgerRecorder(
             store: store, configuration: configuration, from: from,
             origin: .simulation(generator: generator, from: from, to: to, seed: seed), signer: signer)

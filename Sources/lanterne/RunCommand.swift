@@ -36,7 +36,7 @@ struct RunCommand: AsyncParsableCommand {
     var profile: String?
 
     @Option(name: .customLong("ledger"), help: ArgumentHelp(
-        "The cabinet's ledger, created when missing: the meters' intervals and the run's events are recorded there while the clock is trusted, and the clock is not trusted while it reads earlier than the ledger's last record. Its key file (PATH.key), when there, signs what the cabinet file changed.",
+        "The cabinet's ledger, created when missing with its signing key (PATH.key): the meters' intervals and the run's events are recorded there while the clock is trusted, and the clock is not trusted while it reads earlier than the ledger's last record. The key signs what the cabinet file changed, and the exports.",
         valueName: "path"))
     var ledger: String?
 

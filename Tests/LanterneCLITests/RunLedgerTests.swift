@@ -77,6 +77,15 @@ import Testing
         let doors = try Self.query(ledger, "SELECT detail FROM event WHERE kind = 'input' AND subject = 'door' ORDER BY seq").map { $0[0] }
         #expect(doors == ["door door: closed", "door door: open"], "\(doors)")
         #expect(!log.contains("was not recorded"), "\(log)")
+        // A new ledger got its signing key: the auditor's export is signed and checks.
+        #expect(log.contains("signing key ") && FileManager.default.fileExists(atPath: ledger + ".key"), "\(log)")
+        let day = { (d: Date) in String(ISO8601DateFormatter().string(from: d).prefix(10)) }
+        let csv = dir.appendingPathComponent("run.csv").path
+        let export = try CLIRunner.run(["ledger", "export", "--ledger", ledger, "--from", day(Date().addingTimeInterval(-86_400)),
+                                        "--to", day(Date().addingTimeInterval(86_400)), "--interval", "hour", "--out", csv, "--quiet"])
+        #expect(export.status == 0, "\(export.stderr)")
+        let checked = try CLIRunner.run(["ledger", "verify-export", csv, "--ledger", ledger])
+        #expect(checked.status == 0, "\(checked.stdout)\(checked.stderr)")
     }
 
     /// A board whose meter's phases feed different outputs: each phase is a register of the
