@@ -29,6 +29,16 @@ func loadVariant(_ edit: (String) -> String) throws -> Loaded<CabinetConfigurati
         #expect(c.boardPath.hasSuffix("boards/simulated.yaml") && !c.boardPath.contains(".."))
     }
 
+    /// The README's cabinet on the Modbus test bed loads without a finding.
+    @Test func theTestBedExampleLoads() throws {
+        let loaded = CabinetLoader.load(path: root.appendingPathComponent("examples/testbed/cabinet.yaml").path)
+        #expect(loaded.diagnostics.items.isEmpty, "\(loaded.diagnostics)")
+        let c = try #require(loaded.value)
+        #expect(c.board.meters.first?.measures == .phases([["k1", "k4"], ["k2", "dali-1"], ["k3", "dali-2"]]))
+        #expect(c.outputs == ["c1": "k1", "c2": "k2", "c3": "k3"])
+        #expect(c.metricsAddress?.host == "127.0.0.1" && c.metricsAddress?.port == 9464 && c.faults.sampleSeconds == 2)
+    }
+
     @Test func faultThresholdsAndHoldTimes() throws {
         #expect(try #require(CabinetLoader.load(path: montdidierPath).value).faults == .default)
         let set = try loadVariant { $0 + "\nfaults:\n  sampleEvery: 5s\n  lampFailure: { below: 30, hold: 10m }\n  dayBurner: { above: 50 }\n  contactor: { hold: 2m, window: 5m }\n  supplyLoss: { below: 180, hold: 3s }\n" }
