@@ -28,6 +28,9 @@ import Units
 ///   fail-safe (the engine's `clockTrusted: false`). Winning and losing trust are events.
 /// - Every write goes through one ``SwitchingGuard`` (the board's `minimumCycle`, for every
 ///   kind of output): a switching too soon is deferred, never dropped and never a fault.
+/// - Every output is written again each ``Settings/refreshInterval`` (60 s) whether it changed
+///   or not: a device that went silent is found though nothing changes, and one that lost its
+///   state gets it back.
 /// - An output that fails marks its circuit faulted: the engine then gives the circuit its
 ///   board-defined safe state, which the loop keeps writing; the first successful write
 ///   clears the fault. Other circuits are unaffected.
@@ -44,9 +47,17 @@ public actor ControlLoop {
         /// How clock trust is decided (the floors: the build, the ledger's last record).
         public var trust: ClockTrust.Policy
 
-        public init(tickInterval: Duration = .seconds(1), stepThreshold: Duration = .seconds(2), trust: ClockTrust.Policy = .init()) {
+        /// Every output is written again this often, changed or not: a device that stopped
+        /// answering is found (its circuit goes to its safe state) and one that lost its state
+        /// (a gateway restarted at its power-on level) gets it back. Rewriting the same contact
+        /// is not a switching for the minimum cycle.
+        public var refreshInterval: Duration
+
+        public init(tickInterval: Duration = .seconds(1), stepThreshold: Duration = .seconds(2), trust: ClockTrust.Policy = .init(),
+                    refreshInterval: Duration = .seconds(60)) {
             self.tickInterval = tickInterval
             self.stepThreshold = stepThreshold
+            self.refreshInterval = refreshInterval
             self.trust = trust
         }
     }
@@ -150,7 +161,10 @@ public actor ControlLoop {
         let monotonic = lastReading?.monotonic ?? clock.monotonicNow
         await readPhotocell(at: t)
         await readWatchedInputs(at: t)
-        await decideAndApply(at: t)
+        // Every output written again at this step, once per refresh interval.
+        let refresh = lastRefresh.map { monotonic - $0 >= settings.refreshInterval } ?? false
+        if lastRefresh == nil || refresh { lastRefresh = monotonic }
+        await decideAndApply(at: t, refresh: refresh)
         var next = monotonic.advanced(by: settings.tickInterval)
         let toChange = output.nextChange.timeIntervalSince(t)
         if toChange < settings.tickInterval.timeInterval {
@@ -197,6 +211,9 @@ public actor ControlLoop {
 
     // MARK: - Decisions
 
+    /// When every output was last written (``Settings/refreshInterval``).
+    private var lastRefresh: ContinuousClock.Instant?
+
     /// The door and breaker inputs' last states (absent: not read yet, or unreadable).
     private var watchedInputs: [String: Bool] = [:]
 
@@ -238,7 +255,7 @@ public actor ControlLoop {
         return resolved
     }
 
-    private func decideAndApply(at t: Date) async {
+    private func decideAndApply(at t: Date, refresh: Bool = false) async {
         let night = resolveNight(for: t)
         presence?.forget(endedBy: t)
         let inputs = EngineInputs(clockTrusted: clockTrust?.isTrusted ?? false, faultedCircuits: faulted, presence: presence, photocell: photocell)
@@ -246,7 +263,7 @@ public actor ControlLoop {
         engine.evaluate(at: t, inputs: inputs, night: night, into: &decision)
         decided(decision)
         generation += 1
-        await apply(decision, generation: generation)
+        await apply(decision, generation: generation, refresh: refresh)
     }
 
     /// Makes `decision` the current one, after adding the time the previous one held to the
@@ -391,7 +408,7 @@ public actor ControlLoop {
 
     /// Writes a decision: every changed output, through the switching guard; gateway channels
     /// in one batch per gateway. The only place outputs are driven.
-    private func apply(_ decision: EngineOutput, generation current: Int) async {
+    private func apply(_ decision: EngineOutput, generation current: Int, refresh: Bool = false) async {
         noteFailSafe(decision)
         var byGateway: [ObjectIdentifier: (ModbusDimmingGateway, [(circuit: String, output: String, channel: Int, level: DimLevel, contact: Bool)])] = [:]
         for (ci, outputID) in circuitOutputs {
@@ -399,7 +416,7 @@ public actor ControlLoop {
             let c = decision.circuits[ci]
             let level = Self.level(of: c)
             guard let out = hardware.outputs[outputID] else { continue }
-            if applied[outputID] == level {
+            if applied[outputID] == level, !refresh {
                 deferrals[outputID] = nil
                 enteringFailSafe.remove(c.circuit)
                 continue

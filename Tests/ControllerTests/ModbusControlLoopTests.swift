@@ -50,4 +50,52 @@ import Testing
         #expect(try dali.get(unit: 3, table: "hr", address: 0, count: 1) == [127])
         await loop.shutdown()
     }
+
+    /// Every output is written again each refresh interval, changed or not: a gateway that
+    /// stops answering while nothing changes is found, and one that lost its levels (restarted
+    /// at its power-on level) gets them back.
+    @Test func theOutputsAreWrittenAgainEachMinute() async throws {
+        let io = try ModbusPeer(tcp: ["1:io:4"])
+        let dali = try ModbusPeer(tcp: ["3:gateway:4"])
+        let board = try modbusBoard(io: io.address, dali: dali.address, outputs: [
+            "{ id: relay-1, kind: relay, coil: { bus: io, unit: 1, address: 0 } }",
+            "{ id: relay-2, kind: relay, safeState: \"on\", coil: { bus: io, unit: 1, address: 1 } }",
+            "{ id: step-1, kind: dimmer, gateway: { id: gw, channel: 0 } }",
+        ])
+        let profile = try #require(ProfileLoader.load(path: repo.appendingPathComponent("tools/gpio-sim/check/testbed-profile.yaml").path).value)
+        let engine = try compile(profile, [("c1", 4, .astronomical), ("c2", 4, .on), ("c3", 5, .astronomical)])
+        let clock = ManualClock(wall: winterNight)
+        let hardware = await HardwareSet.open(board, lineOptions: { bus in
+            .init(responseTimeout: .milliseconds(bus.timeoutMilliseconds), retries: 0, faultRetry: .milliseconds(50), faultRetryMax: .milliseconds(50))
+        }, now: { clock.wallNow })
+        let log = EventLog()
+        let loop = ControlLoop(engine: engine, board: board, circuitOutputs: ["c1": "relay-1", "c2": "relay-2", "c3": "step-1"],
+                               hardware: hardware, clock: clock, logger: log.logger, events: log.sink)
+        await loop.tick()
+        #expect(try dali.get(unit: 3, table: "hr", address: 0, count: 1) == [127])      // 50 %
+        let written = await loop.writes
+        clock.advance(by: .seconds(30))
+        await loop.tick()
+        #expect(await loop.writes == written, "nothing changed, nothing written within the minute")
+
+        // The gateway restarted at its power-on level: the next refresh puts the plan back.
+        try dali.command("set 3 hr 0 254")
+        clock.advance(by: .seconds(30))
+        await loop.tick()
+        #expect(await loop.writes > written)
+        #expect(try dali.get(unit: 3, table: "hr", address: 0, count: 1) == [127])
+        #expect(try io.get(unit: 1, table: "co", address: 0, count: 2) == [1, 1])
+
+        // Silent while nothing changes: found at the next refresh, c3 alone in its safe state.
+        try dali.command("mute 3")
+        clock.advance(by: .seconds(60))
+        await loop.tick()
+        #expect(await loop.faultedCircuits == ["c3"])
+        try dali.command("unmute 3")
+        try await Task.sleep(for: .milliseconds(80))
+        clock.advance(by: .seconds(1))
+        await loop.tick()   // the safe state goes out and is accepted: recovered
+        #expect(await loop.faultedCircuits.isEmpty)
+        await loop.shutdown()
+    }
 }

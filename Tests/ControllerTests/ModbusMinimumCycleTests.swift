@@ -29,8 +29,9 @@ import Testing
             let clock = self.clock
             let hardware = await HardwareSet.open(board, now: { clock.wallNow })
             #expect(hardware.failures.isEmpty)
+            // No refresh within the test (it counts the writes on the wire: each is a switching).
             loop = ControlLoop(engine: engine, board: board, circuitOutputs: ["c1": "k1", "c2": "d2"], hardware: hardware,
-                               clock: clock, logger: log.logger, events: log.sink)
+                               clock: clock, settings: .init(refreshInterval: .seconds(3600)), logger: log.logger, events: log.sink)
         }
 
         func contactor() throws -> [Int] { try io.get(unit: 1, table: "co", address: 0, count: 1) }
