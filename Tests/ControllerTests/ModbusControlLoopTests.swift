@@ -11,24 +11,38 @@ import Testing
 /// circuit on a dimming gateway. A gateway that stops answering puts only its circuit in its
 /// safe state; it is retried and taken back when it answers.
 @Suite(.serialized) struct ModbusControlLoopTests {
-    @Test func aFailingGatewayFaultsOnlyItsCircuitAndRecovers() async throws {
-        let io = try ModbusPeer(tcp: ["1:io:4"])
-        let dali = try ModbusPeer(tcp: ["3:gateway:4"])
-        let board = try modbusBoard(io: io.address, dali: dali.address, outputs: [
-            "{ id: relay-1, kind: relay, coil: { bus: io, unit: 1, address: 0 } }",
-            "{ id: relay-2, kind: relay, safeState: \"on\", coil: { bus: io, unit: 1, address: 1 } }",
-            "{ id: step-1, kind: dimmer, gateway: { id: gw, channel: 0 } }",
-        ])
-        let profile = try #require(ProfileLoader.load(path: repo.appendingPathComponent("tools/gpio-sim/check/testbed-profile.yaml").path).value)
-        let engine = try compile(profile, [("c1", 4, .astronomical), ("c2", 4, .on), ("c3", 5, .astronomical)])
+    /// Relays c1 and c2 on an I/O module's coils, the footpath c3 on a gateway's channel, on
+    /// two peers; a night; lines that try a faulted unit again after 50 ms.
+    struct Bed {
+        let io: ModbusPeer, dali: ModbusPeer
         let clock = ManualClock(wall: winterNight)
-        let hardware = await HardwareSet.open(board, lineOptions: { bus in
-            .init(responseTimeout: .milliseconds(bus.timeoutMilliseconds), retries: 0, faultRetry: .milliseconds(50), faultRetryMax: .milliseconds(50))
-        }, now: { clock.wallNow })
-        #expect(hardware.failures.isEmpty)
         let log = EventLog()
-        let loop = ControlLoop(engine: engine, board: board, circuitOutputs: ["c1": "relay-1", "c2": "relay-2", "c3": "step-1"],
+        let hardware: HardwareSet
+        let loop: ControlLoop
+
+        init() async throws {
+            io = try ModbusPeer(tcp: ["1:io:4"])
+            dali = try ModbusPeer(tcp: ["3:gateway:4"])
+            let board = try modbusBoard(io: io.address, dali: dali.address, outputs: [
+                "{ id: relay-1, kind: relay, coil: { bus: io, unit: 1, address: 0 } }",
+                "{ id: relay-2, kind: relay, safeState: \"on\", coil: { bus: io, unit: 1, address: 1 } }",
+                "{ id: step-1, kind: dimmer, gateway: { id: gw, channel: 0 } }",
+            ])
+            let profile = try #require(ProfileLoader.load(path: repo.appendingPathComponent("tools/gpio-sim/check/testbed-profile.yaml").path).value)
+            let engine = try compile(profile, [("c1", 4, .astronomical), ("c2", 4, .on), ("c3", 5, .astronomical)])
+            let clock = self.clock
+            hardware = await HardwareSet.open(board, lineOptions: { bus in
+                .init(responseTimeout: .milliseconds(bus.timeoutMilliseconds), retries: 0, faultRetry: .milliseconds(50), faultRetryMax: .milliseconds(50))
+            }, now: { clock.wallNow })
+            loop = ControlLoop(engine: engine, board: board, circuitOutputs: ["c1": "relay-1", "c2": "relay-2", "c3": "step-1"],
                                hardware: hardware, clock: clock, logger: log.logger, events: log.sink)
+        }
+    }
+
+    @Test func aFailingGatewayFaultsOnlyItsCircuitAndRecovers() async throws {
+        let b = try await Bed()
+        let (io, dali, clock, hardware, log, loop) = (b.io, b.dali, b.clock, b.hardware, b.log, b.loop)
+        #expect(hardware.failures.isEmpty)
         await loop.tick()
         #expect(try io.get(unit: 1, table: "co", address: 0, count: 2) == [1, 1])
         #expect(try dali.get(unit: 3, table: "hr", address: 0, count: 1) == [127])      // 50 %
@@ -55,22 +69,8 @@ import Testing
     /// stops answering while nothing changes is found, and one that lost its levels (restarted
     /// at its power-on level) gets them back.
     @Test func theOutputsAreWrittenAgainEachMinute() async throws {
-        let io = try ModbusPeer(tcp: ["1:io:4"])
-        let dali = try ModbusPeer(tcp: ["3:gateway:4"])
-        let board = try modbusBoard(io: io.address, dali: dali.address, outputs: [
-            "{ id: relay-1, kind: relay, coil: { bus: io, unit: 1, address: 0 } }",
-            "{ id: relay-2, kind: relay, safeState: \"on\", coil: { bus: io, unit: 1, address: 1 } }",
-            "{ id: step-1, kind: dimmer, gateway: { id: gw, channel: 0 } }",
-        ])
-        let profile = try #require(ProfileLoader.load(path: repo.appendingPathComponent("tools/gpio-sim/check/testbed-profile.yaml").path).value)
-        let engine = try compile(profile, [("c1", 4, .astronomical), ("c2", 4, .on), ("c3", 5, .astronomical)])
-        let clock = ManualClock(wall: winterNight)
-        let hardware = await HardwareSet.open(board, lineOptions: { bus in
-            .init(responseTimeout: .milliseconds(bus.timeoutMilliseconds), retries: 0, faultRetry: .milliseconds(50), faultRetryMax: .milliseconds(50))
-        }, now: { clock.wallNow })
-        let log = EventLog()
-        let loop = ControlLoop(engine: engine, board: board, circuitOutputs: ["c1": "relay-1", "c2": "relay-2", "c3": "step-1"],
-                               hardware: hardware, clock: clock, logger: log.logger, events: log.sink)
+        let b = try await Bed()
+        let (io, dali, clock, loop) = (b.io, b.dali, b.clock, b.loop)
         await loop.tick()
         #expect(try dali.get(unit: 3, table: "hr", address: 0, count: 1) == [127])      // 50 %
         let written = await loop.writes
