@@ -15,21 +15,9 @@ import Testing
 /// depend on how fast a loaded machine runs the test.
 @Suite(.serialized) struct LedgerKeepingTests {
     @Test func intervalsFromTheRealMeterSplitBetweenCircuitsAndTheRunsEvents() async throws {
-        let peer = try CabinetPeer(timeScale: 0.000_001)
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lanterne-keeping-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let cabinet = try peer.writeCabinet(in: dir, id: "peer-cabinet")
-        let loaded = CabinetLoader.load(path: cabinet)
-        let config = try #require(loaded.value, "\(loaded.diagnostics)")
-        let engine = try #require(DimmingEngine.compile(profile: config.profile, installation: config.installation).value)
-        let hardware = await HardwareSet.open(config.board)
-        #expect(hardware.failures.isEmpty, "\(hardware.failures)")
-        // 2026-12-21 22:00 UTC: night; the kernel synchronised.
-        let clock = ManualClock(wall: Date(timeIntervalSince1970: 1_797_890_400))
-        let inbox = EventInbox()
-        let loop = ControlLoop(engine: engine, board: config.board, circuitOutputs: config.outputs, hardware: hardware, clock: clock,
-                               events: { inbox.post($0) })
+        let bed = try await PeerCabinet(id: "peer-cabinet")
+        defer { bed.remove() }
+        let (peer, dir, config, hardware, clock, inbox, loop) = (bed.peer, bed.dir, bed.config, bed.hardware, bed.clock, bed.inbox, bed.loop)
         await loop.tick()   // c1 and c2 on (k1 1,800 W, k2 1,200 W in the peer's model), c3 at 50 % (k3 on)
         let path = dir.appendingPathComponent("ledger.sqlite").path
         let keeping = LedgerKeeping(path: path, configuration: config, interval: 900, inbox: inbox,
