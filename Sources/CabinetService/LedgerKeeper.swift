@@ -1,4 +1,5 @@
 import Controller
+import Lighting
 import Foundation
 import Ledger
 import Logging
@@ -69,20 +70,35 @@ public struct LedgerKeeper {
 
     /// Records `[lastEnd, end)` when the clock is trusted and the interval holds at least a
     /// second (the ledger keeps whole seconds; a shorter one is left to the next).
+    ///
+    /// A write that fails loses nothing: the sampler goes back to where it stood (its
+    /// registers' last values), and what was decided and the events are kept, so the next
+    /// interval recorded spans this one with its energy and its events.
     public mutating func close(at end: Date) async {
         guard await loop.clockTrust?.isTrusted == true else { return }
         guard end.timeIntervalSince1970.rounded() > lastEnd.timeIntervalSince1970.rounded() else { return }
-        var observed = await sampler.close(from: lastEnd, to: end, decided: loop.takeExpectedEnergy())
-        observed.events.append(contentsOf: inbox.drain().map(Self.event))
+        let before = sampler
+        let fresh = await loop.takeExpectedEnergy()
+        let decided = unrecorded.decided.isEmpty ? fresh : zip(unrecorded.decided, fresh).map(+)
+        var observed = await sampler.close(from: lastEnd, to: end, decided: decided)
+        let events = unrecorded.events + inbox.drain().map(Self.event)
+        observed.events.append(contentsOf: events)
         do {
             try recorder.record([observed])
             lastEnd = end
+            unrecorded = ([], [])
             progress?.recorded(until: end)
             logger.debug("ledger: interval \(InstantText.isoUTC(observed.start)) to \(InstantText.isoUTC(end)) recorded")
         } catch {
-            logger.error("ledger: the interval \(InstantText.isoUTC(observed.start)) to \(InstantText.isoUTC(end)) was not recorded: \(error)")
+            sampler = before
+            unrecorded = (decided, events)
+            logger.error("ledger: the interval \(InstantText.isoUTC(observed.start)) to \(InstantText.isoUTC(end)) was not recorded: \(error); the next one will span it")
         }
     }
+
+    /// What an interval whose write failed carried beside the registers: what was decided over
+    /// it and its events (the sampler's own are made again from its restored state).
+    private var unrecorded: (decided: [ExpectedEnergy.Circuit], events: [ObservedInterval.Event]) = ([], [])
 
     /// A control event as the ledger keeps it.
     static func event(_ e: ControlEvent) -> ObservedInterval.Event {

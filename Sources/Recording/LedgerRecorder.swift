@@ -119,8 +119,14 @@ public struct LedgerRecorder {
         switch transactions {
         case .eachInterval:
             for interval in intervals {
+                let before = (carry, register)
                 let batch = self.batch(interval)
-                try store.append(batch)
+                do {
+                    try store.append(batch)
+                } catch {
+                    (carry, register) = before   // as if it had not been asked: it can be asked again
+                    throw error
+                }
                 rows += batch.count
             }
         case .eachRecordCall:

@@ -14,6 +14,15 @@ public struct ExpectedEnergy: Sendable {
         /// The mean level over the burning time (percent), 0 when never lit.
         public var meanLevelPercent: Double { burningSeconds > 0 ? levelSeconds / burningSeconds : 0 }
         public init() {}
+
+        /// Two accounts of consecutive stretches of time, as one.
+        public static func + (a: Circuit, b: Circuit) -> Circuit {
+            var c = Circuit()
+            c.joules = a.joules + b.joules
+            c.burningSeconds = a.burningSeconds + b.burningSeconds
+            c.levelSeconds = a.levelSeconds + b.levelSeconds
+            return c
+        }
     }
 
     private let counts: [Int]
