@@ -24,17 +24,10 @@ import Units
                                     with: "{ id: c3, output: dali-1, luminaire: street, count: 10 }")
         }
         defer { bed.remove() }
-        let (peer, dir, config, hardware, clock, inbox, loop) = (bed.peer, bed.dir, bed.config, bed.hardware, bed.clock, bed.inbox, bed.loop)
+        let (peer, dir, hardware, clock, loop) = (bed.peer, bed.dir, bed.hardware, bed.clock, bed.loop)
         let store = try LedgerStore.open(path: dir.appendingPathComponent("ledger.sqlite").path)
         defer { try? store.close() }
-        let recorder = try LedgerRecorder(store: store, configuration: config, from: clock.wallNow,
-                                          origin: .controller(generator: "test", board: config.board.id, start: clock.wallNow))
-        let meter = try #require(hardware.meters["meter-main"])
-        var sampler = EnergySampler(meters: [.init(id: "meter-main", device: meter)], inverters: [], installation: config.installation,
-                                    circuitOutputs: config.outputs)
-        await sampler.prime(at: clock.wallNow)
-        var keeper = LedgerKeeper(loop: loop, recorder: recorder, sampler: sampler, interval: 60, clock: clock, inbox: inbox,
-                                  lastEnd: clock.wallNow, logger: Logger(label: "test"))
+        var keeper = try await bed.keeper(store: store, interval: 60)
         await loop.tick()
         func coils() throws -> [Int] { try #require(peer.state()["coils"] as? [Int]) }
         func channel0() throws -> Int {

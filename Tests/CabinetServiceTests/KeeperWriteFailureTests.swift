@@ -15,19 +15,12 @@ import Testing
     @Test func theNextIntervalSpansOneThatCouldNotBeWritten() async throws {
         let bed = try await PeerCabinet(id: "write-failure")
         defer { bed.remove() }
-        let (peer, config, clock, inbox, loop) = (bed.peer, bed.config, bed.clock, bed.inbox, bed.loop)
+        let (peer, clock, inbox, loop) = (bed.peer, bed.clock, bed.inbox, bed.loop)
         let path = bed.dir.appendingPathComponent("ledger.sqlite").path
         let store = try LedgerStore.open(path: path)
         defer { try? store.close() }
         try peer.command("meter-set 12000")
-        let recorder = try LedgerRecorder(store: store, configuration: config, from: clock.wallNow,
-                                          origin: .controller(generator: "test", board: config.board.id, start: clock.wallNow))
-        let meter = try #require(bed.hardware.meters["meter-main"])
-        var sampler = EnergySampler(meters: [.init(id: "meter-main", device: meter)], inverters: [], installation: config.installation,
-                                    circuitOutputs: config.outputs)
-        await sampler.prime(at: clock.wallNow)
-        var keeper = LedgerKeeper(loop: loop, recorder: recorder, sampler: sampler, interval: 900, clock: clock, inbox: inbox,
-                                  lastEnd: clock.wallNow, logger: Logger(label: "test"))
+        var keeper = try await bed.keeper(store: store, interval: 900)
         await loop.tick()
 
         try peer.command("meter-set 12000.3")

@@ -2,6 +2,9 @@ import Cabinet
 import CabinetService
 import Controller
 import Foundation
+import Ledger
+import Logging
+import Recording
 import Lighting
 import ModbusTestSupport
 import Testing
@@ -37,4 +40,17 @@ struct PeerCabinet {
     }
 
     func remove() { try? FileManager.default.removeItem(at: dir) }
+
+    /// A ledger keeper recording into `store` from now, every `interval` seconds, the cabinet
+    /// meter's register read now (the first interval counts from it).
+    func keeper(store: LedgerStore, interval: Int) async throws -> LedgerKeeper {
+        let recorder = try LedgerRecorder(store: store, configuration: config, from: clock.wallNow,
+                                          origin: .controller(generator: "test", board: config.board.id, start: clock.wallNow))
+        let meter = try #require(hardware.meters["meter-main"])
+        var sampler = EnergySampler(meters: [.init(id: "meter-main", device: meter)], inverters: [], installation: config.installation,
+                                    circuitOutputs: config.outputs)
+        await sampler.prime(at: clock.wallNow)
+        return LedgerKeeper(loop: loop, recorder: recorder, sampler: sampler, interval: interval, clock: clock, inbox: inbox,
+                            lastEnd: clock.wallNow, logger: Logger(label: "test"))
+    }
 }
