@@ -263,7 +263,10 @@ public actor ControlLoop {
         engine.evaluate(at: t, inputs: inputs, night: night, into: &decision)
         decided(decision)
         generation += 1
-        await apply(decision, generation: generation, refresh: refresh)
+        let current = generation
+        await apply(decision, generation: current, refresh: refresh)
+        // Said once the outputs are written: logging stays off a presence edge's path.
+        if current == generation { reportChanges(decision) }
     }
 
     /// Makes `decision` the current one, after adding the time the previous one held to the
@@ -271,7 +274,6 @@ public actor ControlLoop {
     private func decided(_ decision: EngineOutput) {
         accountExpectedEnergy()
         output = decision
-        reportChanges(decision)
     }
 
     /// Each circuit's last reported aim: the level its output moves to and why.
@@ -555,5 +557,6 @@ public actor ControlLoop {
         enteringFailSafe = all
         generation += 1
         await apply(decision, generation: generation)
+        reportChanges(decision)
     }
 }
