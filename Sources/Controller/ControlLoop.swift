@@ -144,10 +144,13 @@ public actor ControlLoop {
     public var pendingSwitchings: [String: (contact: Bool, until: ContinuousClock.Instant)] { deferrals }
 
     /// A presence detection, now: recorded, then the engine decides and the outputs follow at once.
-    public func detected(sensor: String) async {
+    ///
+    /// - Parameter edge: the kernel's CLOCK_MONOTONIC timestamp of the edge (nanoseconds): the
+    ///   time from it to the outputs written is kept in ``presenceLatencies``.
+    public func detected(sensor: String, edge: Int64? = nil) async {
         let t = readClocks()
         if let slot = presence?.slot(of: sensor) { presence?.detected(slot: slot, at: t) }
-        await decideAndApply(at: t)
+        await decideAndApply(at: t, edge: edge)
     }
 
     /// One periodic step: reads the clocks and the photocell, evaluates, applies.
@@ -255,7 +258,7 @@ public actor ControlLoop {
         return resolved
     }
 
-    private func decideAndApply(at t: Date, refresh: Bool = false) async {
+    private func decideAndApply(at t: Date, refresh: Bool = false, edge: Int64? = nil) async {
         let night = resolveNight(for: t)
         presence?.forget(endedBy: t)
         let inputs = EngineInputs(clockTrusted: clockTrust?.isTrusted ?? false, faultedCircuits: faulted, presence: presence, photocell: photocell)
@@ -265,6 +268,7 @@ public actor ControlLoop {
         generation += 1
         let current = generation
         await apply(decision, generation: current, refresh: refresh)
+        if let edge { record(latencySince: edge) }
         // Said once the outputs are written: logging stays off a presence edge's path.
         if current == generation { reportChanges(decision) }
     }
@@ -506,8 +510,7 @@ public actor ControlLoop {
             for (id, sensor) in hardware.presence {
                 group.addTask { [self] in
                     for await change in sensor.changes where change.level {
-                        await self.detected(sensor: id)
-                        await self.record(latencySince: change.monotonicNanoseconds)
+                        await self.detected(sensor: id, edge: change.monotonicNanoseconds)
                     }
                 }
             }
