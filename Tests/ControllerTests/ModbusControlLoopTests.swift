@@ -98,4 +98,59 @@ import Testing
         #expect(await loop.faultedCircuits.isEmpty)
         await loop.shutdown()
     }
+
+    /// The gateway on an RS-485 line (Modbus RTU at 9600 baud through the byte-paced relay)
+    /// whose bytes get garbled: its writes fail (damaged frames, timeouts), its circuit alone
+    /// goes to its safe state, the relays on the other bus are untouched; clean bytes again,
+    /// and it answers and goes back to its plan.
+    @Test func garbledRTUFramesFaultOnlyTheGatewaysCircuitAndItRecovers() async throws {
+        let io = try ModbusPeer(tcp: ["1:io:4"])
+        let relay = try PacedRelay()
+        let rtu = try ModbusPeer(rtu: relay.server, devices: ["3:gateway:4"])
+        let board = try loadBoard("""
+            board: rtu-test
+            driver: hardware
+            buses:
+              - { id: io, tcp: "\(io.address)", timeout: 150ms, retries: 0 }
+              - { id: rs485, rtu: \(relay.client), baud: 9600, timeout: 200ms, retries: 0 }
+            gateways:
+              - { id: gw, bus: rs485, unit: 3, channels: 4, level: { register: 0, fullScale: 254 } }
+            outputs:
+              - { id: relay-1, kind: relay, coil: { bus: io, unit: 1, address: 0 } }
+              - { id: relay-2, kind: relay, safeState: "on", coil: { bus: io, unit: 1, address: 1 } }
+              - { id: step-1, kind: dimmer, gateway: { id: gw, channel: 0 } }
+            """)
+        let profile = try #require(ProfileLoader.load(path: repo.appendingPathComponent("tools/gpio-sim/check/testbed-profile.yaml").path).value)
+        let engine = try compile(profile, [("c1", 4, .astronomical), ("c2", 4, .on), ("c3", 5, .astronomical)])
+        let clock = ManualClock(wall: winterNight)
+        let hardware = await HardwareSet.open(board, lineOptions: { bus in
+            .init(responseTimeout: .milliseconds(bus.timeoutMilliseconds), retries: 0, faultRetry: .milliseconds(50), faultRetryMax: .milliseconds(50))
+        }, now: { clock.wallNow })
+        #expect(hardware.failures.isEmpty, "\(hardware.failures)")
+        let log = EventLog()
+        let loop = ControlLoop(engine: engine, board: board, circuitOutputs: ["c1": "relay-1", "c2": "relay-2", "c3": "step-1"],
+                               hardware: hardware, clock: clock, logger: log.logger, events: log.sink)
+        await loop.tick()
+        #expect(try rtu.get(unit: 3, table: "hr", address: 0, count: 1) == [127])      // 50 % over RTU
+
+        try relay.command("garble 1")       // every byte damaged
+        clock.advance(by: .seconds(60))     // the minute's refresh writes every output
+        await loop.tick()
+        #expect(await loop.faultedCircuits == ["c3"])
+        #expect(log.lines.contains { $0.contains("circuit c3") && $0.contains("unit 3") }, "\(log.lines)")
+        #expect(try io.get(unit: 1, table: "co", address: 0, count: 2) == [1, 1])   // the other bus: untouched
+
+        try relay.command("garble 0")
+        for _ in 0..<40 where await !loop.faultedCircuits.isEmpty {
+            try await Task.sleep(for: .milliseconds(100))
+            clock.advance(by: .seconds(1))
+            await loop.tick()
+        }
+        #expect(await loop.faultedCircuits.isEmpty)
+        clock.advance(by: .seconds(1))
+        await loop.tick()
+        #expect(try rtu.get(unit: 3, table: "hr", address: 0, count: 1) == [127])      // back to the plan
+        #expect(log.events.contains { if case .outputRecovered(circuit: "c3", _) = $0.kind { true } else { false } })
+        await loop.shutdown()
+    }
 }
