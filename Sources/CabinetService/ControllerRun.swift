@@ -67,7 +67,7 @@ public enum ControllerRun {
             services.append(.init(service: StoppedByCancelling("ledger") { await keeping.run(loop: loop) },
                                   successTerminationBehavior: .ignore))
         }
-        let meters = config.board.meters.compactMap { m in hardware.meters[m.id].map { (id: m.id, device: $0, measures: m.measures) } }
+        let meters = EnergySampler.Meter.opened(config.board, in: hardware)
         var watch: FaultWatch?
         if !meters.isEmpty {
             let w = FaultWatch(loop: loop, meters: meters, settings: config.faults, installation: config.installation,

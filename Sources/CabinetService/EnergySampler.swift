@@ -1,4 +1,5 @@
 import BoardFiles
+import Controller
 import Foundation
 import HAL
 import Ledger
@@ -29,7 +30,7 @@ import Units
 ///   (unknown, not zero).
 public struct EnergySampler {
     /// A meter as the board declares it, opened.
-    public struct Meter {
+    public struct Meter: Sendable {
         public let id: String
         public let device: any EnergyMeter
         /// What its registers measure (nil: the whole cabinet).
@@ -38,6 +39,11 @@ public struct EnergySampler {
             self.id = id
             self.device = device
             self.measures = measures
+        }
+
+        /// The board's meters that `hardware` opened, in the board's order.
+        public static func opened(_ board: Board, in hardware: HardwareSet) -> [Meter] {
+            board.meters.compactMap { m in hardware.meters[m.id].map { Meter(id: m.id, device: $0, measures: m.measures) } }
         }
     }
 

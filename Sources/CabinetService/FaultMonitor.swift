@@ -87,7 +87,7 @@ public struct FaultMonitor: Sendable {
         var lostPhases: [Int: Set<Int>] = [:]
         for (m, phases) in readings {
             for (p, phase) in phases.enumerated() {
-                let subject = phases.count > 1 ? "\(meters[m])/L\(p + 1)" : meters[m]
+                let subject = MeterRegister.phaseName(meter: meters[m], phase: p, of: phases.count)
                 evaluated.insert(subject)
                 if phase.volts < settings.supplyLossVolts {
                     lostPhases[m, default: []].insert(p)
@@ -183,7 +183,7 @@ public final class FaultWatch: Sendable {
     private let logger: Logger
     private let events: @Sendable (ControlEvent) -> Void
 
-    public init(loop: ControlLoop, meters: [(id: String, device: any EnergyMeter, measures: Board.Measures?)], settings: FaultSettings,
+    public init(loop: ControlLoop, meters: [EnergySampler.Meter], settings: FaultSettings,
                 installation: Installation, circuitOutputs: [String: String], logger: Logger,
                 events: @escaping @Sendable (ControlEvent) -> Void) {
         self.loop = loop
@@ -226,16 +226,14 @@ public final class FaultWatch: Sendable {
         // Each meter's power, and each phase's power and voltage.
         var power: [String: Double] = [:], volts: [String: Double] = [:]
         for (k, phases) in readings {
-            let id = meters[k].id
-            power[id] = phases.reduce(0) { $0 + $1.watts }
-            if phases.count == 1 { volts[id] = phases[0].volts }
-            for (p, phase) in phases.enumerated() where phases.count > 1 {
-                power["\(id)/L\(p + 1)"] = phase.watts
-                volts["\(id)/L\(p + 1)"] = phase.volts
+            power[meters[k].id] = phases.reduce(0) { $0 + $1.watts }
+            for (p, phase) in phases.enumerated() {
+                let name = MeterRegister.phaseName(meter: meters[k].id, phase: p, of: phases.count)
+                volts[name] = phase.volts
+                if phases.count > 1 { power[name] = phase.watts }
             }
         }
-        let measured = (power: power, volts: volts)
-        last.withLock { $0 = measured }
+        last.withLock { [power, volts] in $0 = (power, volts) }
         let found = monitor.withLock { $0.sample(readings: readings, expected: expected, now: clock.monotonicNow, wall: clock.wallNow) }
         for event in found {
             logger.log(level: event.level, "\(event.description)")

@@ -68,6 +68,14 @@ public struct LedgerKeeper {
         await close(at: clock.wallNow)
     }
 
+    /// Records the stop, after the events of a last interval too short to record (under a
+    /// second): one transaction.
+    public mutating func recordStop(at instant: Date) throws {
+        try recorder.record(events: unrecorded.events + inbox.drain().map(Self.event) + [
+            ObservedInterval.Event(at: instant, kind: .ledger, subject: "stop", detail: "run stopped; the interval in progress was recorded"),
+        ])
+    }
+
     /// Records `[lastEnd, end)` when the clock is trusted and the interval holds at least a
     /// second (the ledger keeps whole seconds; a shorter one is left to the next).
     ///

@@ -60,13 +60,7 @@ public struct LedgerKeeping: Sendable {
             var keeper = try await start(store: store, isNew: isNew, loop: loop, at: clock.wallNow)
             logger.notice("ledger \(path): recording every \(interval) s from \(InstantText.isoUTC(keeper.lastEnd))")
             await keeper.run()
-            // The events of a last interval too short to record (under a second) go with the stop.
-            let site = configuration.site.id
-            let left = inbox.drain().map(LedgerKeeper.event).map {
-                LedgerEvent(cabinetID: site, at: $0.at, kind: $0.kind, subject: $0.subject, detail: $0.detail)
-            }
-            try store.append(LedgerBatch(events: left + [LedgerEvent(cabinetID: site, at: clock.wallNow, kind: .ledger, subject: "stop",
-                                                                     detail: "run stopped; the interval in progress was recorded")]))
+            try keeper.recordStop(at: clock.wallNow)
         } catch {
             logger.error("ledger \(path): \(error); the run goes on without a ledger")
         }
@@ -77,20 +71,20 @@ public struct LedgerKeeping: Sendable {
     func start(store: LedgerStore, isNew: Bool, loop: ControlLoop, at now: Date) async throws -> LedgerKeeper {
         let site = configuration.site.id
         let previousEnd = try store.lastIntervalEnd(cabinet: site)
-        let (signer, created) = try RunSigningKey.choose(store: store, isNew: isNew, keyPath: keyPath, effective: min(previousEnd ?? now, now))
+        // Recording starts where the ledger's intervals end (after a restart), or now.
+        let from = min(previousEnd ?? now, now)
+        let (signer, created) = try RunSigningKey.choose(store: store, isNew: isNew, keyPath: keyPath, effective: from)
         if let created {
             logger.notice("ledger \(path): signing key \(created.fingerprint) (\(created.written ? "written to" : "read from") \(created.path))")
         }
         if let previousEnd { progress.recorded(until: previousEnd) }
         let recorder = try LedgerRecorder(
-            store: store, configuration: configuration, from: min(previousEnd ?? now, now),
+            store: store, configuration: configuration, from: from,
             origin: .controller(generator: generator, board: configuration.board.id, start: now),
             signer: signer)
         var last: [String: CumulativeRegister.Reading] = [:]
         let hardware = await loop.hardware
-        let meters = configuration.board.meters.compactMap { m in
-            hardware.meters[m.id].map { EnergySampler.Meter(id: m.id, device: $0, measures: m.measures) }
-        }
+        let meters = EnergySampler.Meter.opened(configuration.board, in: hardware)
         let inverters = configuration.board.inverters.compactMap { i in hardware.inverters[i.id].map { (id: i.id, device: $0) } }
         // Each meter register carries on from the ledger's last value (a meter's or a phase's).
         // The ledger keeps no inverter register: an inverter starts again at each run.
@@ -109,6 +103,6 @@ public struct LedgerKeeping: Sendable {
             logger.notice("ledger \(path): the first interval spans the time since the last one recorded, \(InstantText.isoUTC(previousEnd))")
         }
         return LedgerKeeper(loop: loop, recorder: recorder, sampler: sampler, interval: interval, clock: loop.clock, inbox: inbox,
-                            lastEnd: min(previousEnd ?? now, now), logger: logger, progress: progress)
+                            lastEnd: from, logger: logger, progress: progress)
     }
 }

@@ -15,6 +15,14 @@ public struct MeterRegister: Sendable, Hashable {
     /// Installation indices of the circuits it measures (fed by the outputs it measures).
     public var circuits: [Int]
 
+    /// Phase `phase` (0-based) of `meter`, as the ledger, events and metrics name it: `METER/L1`…
+    public static func phaseID(meter: String, phase: Int) -> String { "\(meter)/L\(phase + 1)" }
+
+    /// One of a meter's `count` phases by name: the meter's id for a single-phase meter.
+    public static func phaseName(meter: String, phase: Int, of count: Int) -> String {
+        count > 1 ? phaseID(meter: meter, phase: phase) : meter
+    }
+
     /// The registers of `meters`, in order: a meter without `measures` or `phases` measures the
     /// whole cabinet; with `phases`, each phase that feeds some output is a register.
     ///
@@ -32,7 +40,7 @@ public struct MeterRegister: Sendable, Hashable {
             case .outputs(let o): [MeterRegister(id: m.id, meter: k, phase: nil, circuits: measured(by: o))]
             case .phases(let phases):
                 phases.indices.filter { !phases[$0].isEmpty }.map {
-                    MeterRegister(id: "\(m.id)/L\($0 + 1)", meter: k, phase: $0, circuits: measured(by: phases[$0]))
+                    MeterRegister(id: phaseID(meter: m.id, phase: $0), meter: k, phase: $0, circuits: measured(by: phases[$0]))
                 }
             }
         }

@@ -77,10 +77,12 @@ public final class RunMetrics: Sendable {
             let sample = watch.lastSample
             for (register, watts) in sample.power { gauge("lanterne_register_power_watts", [("register", register)]).record(watts) }
             for (phase, volts) in sample.volts { gauge("lanterne_phase_voltage_volts", [("phase", phase)]).record(volts) }
-            let active = Set(watch.faults.map { "\($0.fault.rawValue)|\($0.subject)" })
+            let faults = watch.faults
             faultGauges.withLock { gauges in
-                for f in watch.faults {
+                var active: Set<String> = []
+                for f in faults {
                     let key = "\(f.fault.rawValue)|\(f.subject)"
+                    active.insert(key)
                     if gauges[key] == nil {
                         gauges[key] = gauge("lanterne_fault_active", [("fault", f.fault.rawValue), ("subject", f.subject)])
                     }

@@ -361,34 +361,33 @@ public actor ControlLoop {
         }
     }
 
-    /// Each circuit's last change of contact written (circuit id → when, to which side).
-    private var lastSwitches: [String: LastSwitch] = [:]
-
     /// What each circuit should draw now (the installation's order): the decision's levels,
     /// except where the output still holds its previous state because the minimum cycle
     /// deferred its switching — then the level last written, on every luminaire.
+    ///
+    /// The last switching is the switching guard's: the last change of contact written (a
+    /// write whose outcome is unknown gives none).
     public func expectedPower() -> [CircuitPower] {
-        let decision = output, switches = lastSwitches
-        let dt = max(0, clock.wallNow.timeIntervalSince(decision.at))
-        var held: [Int: DimLevel] = [:]
-        for (ci, o) in circuitOutputs where deferrals[o] != nil { held[ci] = applied[o] ?? .off }
+        let decision = output, now = clock.wallNow
+        var held: [Int: DimLevel] = [:], switches: [Int: LastSwitch] = [:]
+        for (ci, o) in circuitOutputs {
+            if deferrals[o] != nil { held[ci] = applied[o] ?? .off }
+            if let g = switching.outputs[o], let at = g.lastSwitching, let on = g.contact { switches[ci] = LastSwitch(at: at, on: on) }
+        }
         return engine.installation.circuits.enumerated().map { ci, spec in
             if let level = held[ci] {
                 return CircuitPower(watts: level.isOff ? 0 : spec.model.watts(atPercent: level.percent) * Double(spec.luminaireCount),
-                                    lastSwitch: switches[spec.id])
+                                    lastSwitch: switches[ci])
             }
-            guard decision.circuits.indices.contains(ci) else { return CircuitPower(watts: 0, lastSwitch: switches[spec.id]) }
+            guard decision.circuits.indices.contains(ci) else { return CircuitPower(watts: 0, lastSwitch: switches[ci]) }
             let out = decision.circuits[ci]
-            func percent(_ s: LevelSample) -> Double {
-                let t = s.until.map { min(dt, max(0, $0.timeIntervalSince(decision.at))) } ?? dt
-                return max(0, min(100, s.percent + s.slope * t))
-            }
             var watts = 0.0
             if out.energised {
-                watts = spec.model.watts(atPercent: percent(out.base)) * Double(spec.luminaireCount - out.raised.count)
-                for r in out.raised { watts += spec.model.watts(atPercent: percent(r.sample)) }
+                let base = out.base.percent(at: now, sampledAt: decision.at)
+                watts = spec.model.watts(atPercent: base) * Double(spec.luminaireCount - out.raised.count)
+                for r in out.raised { watts += spec.model.watts(atPercent: r.sample.percent(at: now, sampledAt: decision.at)) }
             }
-            return CircuitPower(watts: watts, lastSwitch: switches[spec.id])
+            return CircuitPower(watts: watts, lastSwitch: switches[ci])
         }
     }
 
@@ -480,10 +479,6 @@ public actor ControlLoop {
     }
 
     private func succeeded(circuit: String, output: String, level: DimLevel, contact: Bool) {
-        let kind = board.output(output)?.kind ?? .relay
-        if applied[output].map({ SwitchingGuard.contact($0, kind: kind) }) != contact {
-            lastSwitches[circuit] = LastSwitch(at: clock.monotonicNow, on: contact)
-        }
         switching.record(output, contact: contact, at: clock.monotonicNow, succeeded: true)
         applied[output] = level
         enteringFailSafe.remove(circuit)

@@ -191,10 +191,20 @@ public struct LedgerRecorder {
             let fade = s.fadeSeconds > 0 ? " over \(Int(s.fadeSeconds)) s" : ""
             return LedgerEvent(cabinetID: cabinetID, at: s.at, kind: .switching, subject: s.circuit,
                                detail: "level \(s.level) %\(fade): \(s.reason)")
-        } + i.events.map { e in
-            LedgerEvent(cabinetID: cabinetID, at: e.at, kind: e.kind, subject: e.subject, detail: e.detail)
-        }
+        } + i.events.map(ledgerEvent)
         return batch
+    }
+
+    func ledgerEvent(_ e: ObservedInterval.Event) -> LedgerEvent {
+        LedgerEvent(cabinetID: cabinetID, at: e.at, kind: e.kind, subject: e.subject, detail: e.detail)
+    }
+
+    /// Events outside any interval (a run's stop and what came just before it), in one
+    /// transaction.
+    public mutating func record(events: [ObservedInterval.Event]) throws {
+        let batch = LedgerBatch(events: events.map(ledgerEvent))
+        try store.append(batch)
+        rows += batch.count
     }
 
 }

@@ -54,7 +54,7 @@ import Units
         settings.contactorWindowSeconds = 60
         let found = Found()
         let meter = try #require(hardware.meters["meter-main"])
-        let watch = FaultWatch(loop: loop, meters: [("meter-main", meter, board.meters[0].measures)], settings: settings,
+        let watch = FaultWatch(loop: loop, meters: [.init(id: "meter-main", device: meter, measures: board.meters[0].measures)], settings: settings,
                                installation: Self.installation, circuitOutputs: Self.outputs, logger: .init(label: "test"),
                                events: { found.add($0) })
         /// Lets the peer's physics update its meter (every 50 ms), then samples `times` times.

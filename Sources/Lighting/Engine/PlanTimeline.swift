@@ -16,6 +16,13 @@ public struct LevelSample: Sendable, Hashable {
     public static let off = LevelSample(percent: 0)
     /// The level rounded to one decimal.
     public var level: DimLevel { DimLevel.clamping(percent: percent) }
+
+    /// The level (percent) at `t` of a sample taken at `sampledAt`: it moves by `slope` until
+    /// `until`, then stays.
+    public func percent(at t: Date, sampledAt: Date) -> Double {
+        let end = until.map { min(t, $0) } ?? t
+        return max(0, min(100, percent + slope * max(0, end.timeIntervalSince(sampledAt))))
+    }
 }
 
 /// Why a level is what it is (shown by `lanterne profile plan` and logged with events).
