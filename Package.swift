@@ -30,6 +30,7 @@ let package = Package(
         .library(name: "Simulation", targets: ["Simulation"]),
         .library(name: "Controller", targets: ["Controller"]),
         .library(name: "CabinetService", targets: ["CabinetService"]),
+        .library(name: "ControlAPI", targets: ["ControlAPI"]),
         // The Modbus test bed's processes (pymodbus peers, the paced PTY relay), for tests and benchmarks.
         .library(name: "ModbusTestSupport", targets: ["ModbusTestSupport"]),
     ],
@@ -43,6 +44,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // Pure foundations.
@@ -91,10 +93,21 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
 
+        // The control API's messages and its client (the technician's commands).
+        .target(
+            name: "ControlAPI",
+            dependencies: ["Controller",
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOHTTP1", package: "swift-nio")],
+            swiftSettings: strict),
+
         // lanterne run's services: the energy sampler (registers → the ledger's intervals).
         .target(
             name: "CabinetService",
             dependencies: ["Units", "Lighting", "HAL", "BoardFiles", "Modbus", "Ledger", "Cabinet", "Recording", "Controller",
+                           "ControlAPI", "SourceFiles",
+                           .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                            .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -105,7 +118,7 @@ let package = Package(
             name: "lanterne",
             dependencies: [
                 "Units", "Astronomy", "SourceFiles", "Lighting", "HAL", "BoardFiles", "Modbus", "Savings", "Ledger",
-                "Report", "Cabinet", "Recording", "Simulation", "Controller", "CabinetService",
+                "Report", "Cabinet", "Recording", "Simulation", "Controller", "CabinetService", "ControlAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

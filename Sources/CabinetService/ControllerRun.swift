@@ -1,11 +1,14 @@
 import Cabinet
+import ControlAPI
 import Controller
 import Foundation
 import HAL
 import Ledger
 import Lighting
 import Logging
+import Recording
 import ServiceLifecycle
+import Synchronization
 import Units
 
 /// `lanterne run`: a cabinet's services in one swift-service-lifecycle `ServiceGroup`, until
@@ -39,6 +42,11 @@ public enum ControllerRun {
         public var gracefulShutdownLimit: Duration = .seconds(20)
         /// Where `GET /metrics` is served (nil: nowhere).
         public var metrics: (host: String, port: Int)?
+        /// The control API's Unix socket (nil: none) and the group that may use it.
+        public var control: String?
+        public var controlGroup = "lanterne"
+        /// The state file (nil: the overrides last until the process ends).
+        public var state: String?
 
         public init(ledger: String?, intervalSeconds: Int, generator: String) {
             self.ledger = ledger
@@ -55,8 +63,22 @@ public enum ControllerRun {
         for failure in hardware.failures { logger.error("cannot open: \(failure)") }
         logger.info("cabinet \(config.site.id): board \(config.board.id), profile \(config.profile.id), \(config.installation.circuits.count) circuit(s)")
         let inbox = EventInbox()
+        // The state file is saved again when the loop moves or ends an override itself.
+        let keeperBox = Mutex<StateKeeper?>(nil)
         let loop = ControlLoop(engine: engine, board: config.board, circuitOutputs: config.outputs, hardware: hardware,
-                               settings: .init(trust: .standard(ledgerFloor: floor)), logger: logger, events: { inbox.post($0) })
+                               settings: .init(trust: .standard(ledgerFloor: floor)), logger: logger, events: { event in
+            inbox.post(event)
+            switch event.kind {
+            case .override(_, .expired), .wallClockStepped:
+                if let keeper = keeperBox.withLock({ $0 }) {
+                    Task { do { try await keeper.save() } catch { logger.error("\(error)") } }
+                }
+            default: break
+            }
+        })
+        let startedAt = loop.clock.wallNow, startedMonotonic = loop.clock.monotonicNow
+        let state = try await resumeState(config, options: options, loop: loop, inbox: inbox, logger: logger)
+        keeperBox.withLock { $0 = state }
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         var progress: LedgerProgress?
@@ -88,6 +110,14 @@ public enum ControllerRun {
         }
         services.append(.init(service: StoppedByCancelling("control loop") { await loop.run(releasing: false) },
                               successTerminationBehavior: .gracefullyShutdownGroup))
+        // Stopped before the loop: no change lands while the circuits go to their safe state.
+        if let socket = options.control {
+            let server = ControlServer(
+                context: .init(configuration: config, program: options.generator, startedAt: startedAt,
+                               startedMonotonic: startedMonotonic, ledgerPath: options.ledger),
+                loop: loop, state: state, watch: watch, progress: progress, logger: logger)
+            services.append(.init(service: server.service(socket: socket, group: options.controlGroup), successTerminationBehavior: .ignore))
+        }
         let status = "driving \(config.installation.circuits.count) circuit(s) of cabinet \(config.site.id) with profile \(config.profile.id)"
         services.append(.init(service: SystemdService(loop: loop, status: status, logger: logger), successTerminationBehavior: .ignore))
 
@@ -103,6 +133,37 @@ public enum ControllerRun {
             logger.error("\(error)")
         }
         await hardware.shutdown()
+    }
+
+    /// Reads the state file: the overrides not yet ended are in force again. A state file that
+    /// cannot be used is set aside and said (an event): the run starts from its cabinet file.
+    /// Then the state is written as it now is (the profile in force).
+    static func resumeState(_ config: CabinetConfiguration, options: Options, loop: ControlLoop, inbox: EventInbox,
+                            logger: Logger) async throws -> StateKeeper {
+        let now = loop.clock.wallNow
+        let profile = ActiveProfile(id: config.profile.id, sha256: try LedgerRecorder.profileDigest(config.profilePath),
+                                    path: config.profilePath, since: now)
+        let file = options.state.map(StateFile.init)
+        func say(_ detail: String, problem: Bool) {
+            let event = ControlEvent(at: now, kind: .state(detail: detail, problem: problem))
+            logger.log(level: event.level, "\(event.description)")
+            inbox.post(event)
+        }
+        switch file?.load(cabinet: config.site.id) {
+        case .state(let saved):
+            let live = saved.overrides.filter { $0.until > now }
+            say("\(file!.path) read: \(live.count) override(s) in force again, \(saved.overrides.count - live.count) ended while stopped", problem: false)
+            await loop.resume(overrides: live)
+        case .unusable(let why):
+            say("\(why); starting from the cabinet file, without overrides", problem: true)
+        case .missing:
+            logger.info("state: \(file!.path) does not exist yet: a first start")
+        case nil:
+            logger.notice("state: no state file (--state): overrides last until the controller stops")
+        }
+        let keeper = StateKeeper(file: file, cabinet: config.site.id, profile: profile, loop: loop)
+        do { try await keeper.save() } catch { logger.error("\(error)") }
+        return keeper
     }
 
     /// The end of the ledger's last record for this cabinet, when `path` names an existing

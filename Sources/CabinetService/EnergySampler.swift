@@ -98,6 +98,13 @@ public struct EnergySampler {
         }
     }
 
+    /// Each register's and inverter's last value (Wh), by its ledger channel: what the last
+    /// interval closed at.
+    public var lastValues: [(channel: String, wattHours: Int64)] {
+        registers.compactMap { r in r.register.last.map { (r.id, $0.wattHours) } }
+            + inverters.compactMap { i in i.register.last.map { (i.channel.id, $0.wattHours) } }
+    }
+
     /// Reads every register that has no value yet (a ledger without this meter's history),
     /// so that the first interval counts from now rather than being a gap.
     public mutating func prime(at instant: Date) async {

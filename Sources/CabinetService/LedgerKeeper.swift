@@ -95,7 +95,7 @@ public struct LedgerKeeper {
             try recorder.record([observed])
             lastEnd = end
             unrecorded = ([], [])
-            progress?.recorded(until: end)
+            progress?.recorded(until: end, registers: sampler.lastValues)
             logger.debug("ledger: interval \(InstantText.isoUTC(observed.start)) to \(InstantText.isoUTC(end)) recorded")
         } catch {
             sampler = before
@@ -115,6 +115,8 @@ public struct LedgerKeeper {
         case .switchingDeferred, .circuitChanged: .switching
         case .outputFailed, .outputRecovered, .measuredFault: .fault
         case .input: .input
+        case .override: .override
+        case .state: .ledger
         }
         let subject = switch e.kind {
         case .clockTrusted, .clockUntrusted, .wallClockStepped: "clock"
@@ -122,6 +124,8 @@ public struct LedgerKeeper {
              .circuitChanged(let circuit, _, _, _): circuit
         case .input(let id, _, _): id
         case .measuredFault(_, let subject, _, _): subject
+        case .override(let r, _): r.id
+        case .state: "state"
         }
         // A level change is worded as the simulation's switching events are, without the
         // circuit (the event's subject).
@@ -132,12 +136,20 @@ public struct LedgerKeeper {
     }
 }
 
-/// Where the ledger stands, for the metrics and the status: the end of its last closed interval.
+/// Where the ledger stands, for the metrics and the status: the end of its last closed interval,
+/// and the registers' values it closed at.
 public final class LedgerProgress: Sendable {
-    private let end = Mutex<Date?>(nil)
+    private let state = Mutex<(end: Date?, registers: [(channel: String, wattHours: Int64)])>((nil, []))
     public init() {}
-    public var lastIntervalEnd: Date? { end.withLock { $0 } }
-    func recorded(until instant: Date) { end.withLock { $0 = instant } }
+    public var lastIntervalEnd: Date? { state.withLock { $0.end } }
+    /// Each meter register's and inverter's value (Wh) at the last interval recorded.
+    public var registers: [(channel: String, wattHours: Int64)] { state.withLock { $0.registers } }
+    func recorded(until instant: Date, registers: [(channel: String, wattHours: Int64)]? = nil) {
+        state.withLock {
+            $0.end = instant
+            if let registers { $0.registers = registers }
+        }
+    }
 }
 
 /// The control loop's events, kept until the next interval is recorded.

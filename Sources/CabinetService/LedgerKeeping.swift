@@ -77,7 +77,6 @@ public struct LedgerKeeping: Sendable {
         if let created {
             logger.notice("ledger \(path): signing key \(created.fingerprint) (\(created.written ? "written to" : "read from") \(created.path))")
         }
-        if let previousEnd { progress.recorded(until: previousEnd) }
         let recorder = try LedgerRecorder(
             store: store, configuration: configuration, from: from,
             origin: .controller(generator: generator, board: configuration.board.id, start: now),
@@ -98,6 +97,7 @@ public struct LedgerKeeping: Sendable {
         var sampler = EnergySampler(meters: meters, inverters: inverters, installation: configuration.installation,
                                     circuitOutputs: configuration.outputs, last: last)
         await sampler.prime(at: now)
+        if let previousEnd { progress.recorded(until: previousEnd, registers: sampler.lastValues) }
         _ = await loop.takeExpectedEnergy()   // what was decided before recording began is not this ledger's
         if let previousEnd, now.timeIntervalSince(previousEnd) > Double(interval) {
             logger.notice("ledger \(path): the first interval spans the time since the last one recorded, \(InstantText.isoUTC(previousEnd))")

@@ -37,6 +37,16 @@ public struct ControlEvent: Sendable, Hashable, CustomStringConvertible {
         /// A door or breaker input read `active` (a door open, a breaker tripped) or not, at
         /// the first step and at each change.
         case input(id: String, kind: Board.InputKind, active: Bool)
+        /// An override set, resumed from the state file at a start, cleared or expired.
+        case override(OverrideRecord, OverrideChange)
+        /// The controller's state file: read back at a start, or found unusable (`problem`:
+        /// the controller then starts from its cabinet file).
+        case state(detail: String, problem: Bool)
+    }
+
+    /// What happened to an override.
+    public enum OverrideChange: Sendable, Hashable {
+        case set, resumed, cleared(by: String), expired
     }
 
     /// The wall clock's reading when it happened (as read then, trusted or not).
@@ -59,6 +69,8 @@ public struct ControlEvent: Sendable, Hashable, CustomStringConvertible {
         case .clockTrusted, .outputRecovered: .notice
         case .switchingDeferred, .circuitChanged: .info
         case .input(_, _, let active): active ? .warning : .notice
+        case .override: .notice
+        case .state(_, let problem): problem ? .error : .notice
         }
     }
 
@@ -95,6 +107,15 @@ public struct ControlEvent: Sendable, Hashable, CustomStringConvertible {
             default: active ? "active" : "inactive"
             }
             return "\(kind.rawValue) \(id): \(state)"
+        case .override(let r, let change):
+            return switch change {
+            case .set: "override \(r.id) set: \(r.summary)"
+            case .resumed: "override \(r.id) resumed from the state file: \(r.summary)"
+            case .cleared(let by): "override \(r.id) cleared by \(by): \(r.target) back to its plan"
+            case .expired: "override \(r.id) expired: \(r.target) back to its plan"
+            }
+        case .state(let detail, _):
+            return "state: \(detail)"
         }
     }
 }

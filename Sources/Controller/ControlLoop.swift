@@ -96,6 +96,9 @@ public actor ControlLoop {
     private var enteringFailSafe: Set<String> = []
     /// The last decision.
     public private(set) var output = EngineOutput.empty
+    /// The overrides in force or to come, oldest first (``setOverride(_:)``); an expired one is
+    /// removed at the step that finds it so, with an event.
+    public private(set) var overrides: [OverrideRecord] = []
     /// The energy the decisions have drawn by circuit since the last
     /// ``takeExpectedEnergy()``, and the monotonic instant it runs to.
     private var expected: ExpectedEnergy
@@ -203,6 +206,10 @@ public actor ControlLoop {
     private func wallClockStepped(by seconds: TimeInterval, expected: Date, reading: Date) {
         presence?.shift(by: seconds)
         photocell = photocell?.shifted(by: seconds)
+        for i in overrides.indices {
+            overrides[i].from.addTimeInterval(seconds)
+            overrides[i].until.addTimeInterval(seconds)
+        }
         night = nil
         emit(ControlEvent(at: reading, kind: .wallClockStepped(by: .interval(seconds), expected: expected, reading: reading)))
     }
@@ -261,7 +268,9 @@ public actor ControlLoop {
     private func decideAndApply(at t: Date, refresh: Bool = false, edge: Int64? = nil) async {
         let night = resolveNight(for: t)
         presence?.forget(endedBy: t)
-        let inputs = EngineInputs(clockTrusted: clockTrust?.isTrusted ?? false, faultedCircuits: faulted, presence: presence, photocell: photocell)
+        if !overrides.isEmpty { expireOverrides(at: t) }
+        let inputs = EngineInputs(clockTrusted: clockTrust?.isTrusted ?? false, faultedCircuits: faulted,
+                                  overrides: overrides.map(\.manual), presence: presence, photocell: photocell)
         var decision = EngineOutput.empty
         engine.evaluate(at: t, inputs: inputs, night: night, into: &decision)
         decided(decision)
@@ -395,6 +404,109 @@ public actor ControlLoop {
     /// or contactor serves them all).
     static func level(of c: CircuitOutput) -> DimLevel {
         c.raised.reduce(c.base.level) { max($0, $1.sample.level) }
+    }
+
+    // MARK: - Overrides
+
+    /// Puts `record` in force (it replaces an override on the same target), then decides and
+    /// writes the outputs at once. An event says it.
+    public func setOverride(_ record: OverrideRecord) async {
+        overrides.removeAll { $0.target == record.target }
+        overrides.append(record)
+        emit(ControlEvent(at: lastReading?.wall ?? clock.wallNow, kind: .override(record, .set)))
+        await decideAndApply(at: readClocks())
+    }
+
+    /// Ends the overrides on `target` (nil: every one), each with an event naming `by`; decides
+    /// and writes the outputs at once. Returns those ended.
+    @discardableResult
+    public func clearOverrides(on target: OverrideRecord.Target?, by: String) async -> [OverrideRecord] {
+        let ended = overrides.filter { target == nil || $0.target == target }
+        guard !ended.isEmpty else { return [] }
+        overrides.removeAll { target == nil || $0.target == target }
+        let t = readClocks()
+        for r in ended { emit(ControlEvent(at: t, kind: .override(r, .cleared(by: by)))) }
+        await decideAndApply(at: t)
+        return ended
+    }
+
+    /// Overrides read back from the controller's state at its start, before the first step:
+    /// those not yet expired are in force again, each with an event.
+    public func resume(overrides records: [OverrideRecord]) {
+        let now = clock.wallNow
+        for r in records where r.until > now {
+            overrides.removeAll { $0.target == r.target }
+            overrides.append(r)
+            emit(ControlEvent(at: now, kind: .override(r, .resumed)))
+        }
+    }
+
+    /// Removes the overrides ended by `t`, each with an event. The engine puts a step at every
+    /// override's end, so one ends within the step that reaches it.
+    private func expireOverrides(at t: Date) {
+        let ended = overrides.filter { $0.until <= t }
+        guard !ended.isEmpty else { return }
+        overrides.removeAll { $0.until <= t }
+        for r in ended { emit(ControlEvent(at: t, kind: .override(r, .expired))) }
+    }
+
+    // MARK: - Status
+
+    /// A circuit as the controller's status shows it.
+    public struct CircuitOutlook: Sendable, Hashable {
+        public var circuit: String
+        /// Its board output.
+        public var output: String?
+        /// The level its output aims at now, and why (``aim(of:at:)``).
+        public var level: DimLevel
+        public var reason: String
+        /// The override in force on it.
+        public var override: String?
+        /// Held in its safe state because its output failed.
+        public var faulted: Bool
+        /// When its output's switching, held back by the minimum cycle, is made (nil: none is).
+        public var switchingAt: Date?
+        /// Its next change without a new input (a presence detection, an override...): when,
+        /// to which level, why. Nil when nothing is due (a fail-safe holds it).
+        public var next: Change?
+
+        public struct Change: Sendable, Hashable {
+            public var at: Date
+            public var level: DimLevel
+            public var reason: String
+        }
+    }
+
+    /// Every circuit's level now and its next change (the installation's order), from the last
+    /// decision: the engine evaluated again where the circuit's level next changes shape.
+    public func outlook() -> [CircuitOutlook] {
+        let decision = output
+        let outputs = Dictionary(circuitOutputs.map { (engine.installation.circuits[$0.circuit].id, $0.output) }, uniquingKeysWith: { a, _ in a })
+        let inputs = EngineInputs(clockTrusted: clockTrust?.isTrusted ?? false, faultedCircuits: faulted,
+                                  overrides: overrides.map(\.manual), photocell: photocell)
+        var later = EngineOutput.empty
+        let wallNow = clock.wallNow, monotonicNow = clock.monotonicNow
+        return decision.circuits.map { c in
+            let aim = Self.aim(of: c, at: decision.at)
+            // The first change of level within two days (a step to the same level is not one).
+            var next: CircuitOutlook.Change?
+            var until = c.base.until, steps = 0
+            while next == nil, let t = until, t > decision.at, t < decision.at.addingTimeInterval(2 * 86_400), steps < 16, !c.reason.isFailSafe {
+                steps += 1
+                let day = engine.lightingDay(containing: t)
+                let night = day == nightDay ? self.night ?? engine.night(day, photocell: photocell) : engine.night(day, photocell: photocell)
+                engine.evaluate(at: t, inputs: inputs, night: night, into: &later)
+                guard let o = later.circuits.first(where: { $0.circuit == c.circuit }) else { break }
+                let then = Self.aim(of: o, at: t)
+                if then.level != aim.level { next = .init(at: t, level: then.level, reason: then.reason) }
+                until = o.base.until
+            }
+            var override: String?
+            if case .override(let id) = c.reason { override = id }
+            let held = outputs[c.circuit].flatMap { deferrals[$0] }.map { wallNow.addingTimeInterval(($0.until - monotonicNow).timeInterval) }
+            return CircuitOutlook(circuit: c.circuit, output: outputs[c.circuit], level: aim.level, reason: aim.reason,
+                                  override: override, faulted: faulted.contains(c.circuit), switchingAt: held, next: next)
+        }
     }
 
     // MARK: - Outputs

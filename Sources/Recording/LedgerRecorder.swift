@@ -70,16 +70,10 @@ public struct LedgerRecorder {
         if let last = try store.lastIntervalEnd(cabinet: site.id), last > from {
             throw OverlapError(path: store.path, cabinetID: site.id, lastEnd: last, from: from)
         }
-        let profileText: Data
-        do {
-            profileText = try Data(contentsOf: URL(fileURLWithPath: configuration.profilePath))
-        } catch {
-            throw ProfileFileError(path: configuration.profilePath, reason: FileProblem.describe(error, path: configuration.profilePath))
-        }
+        let digest = try Self.profileDigest(configuration.profilePath)
         let declared = try store.declareChanges(configuration.declarations(effective: from), signer: signer)
         rows += declared.count
         register = try configuration.board.meters.first.map { try store.lastRegister(cabinet: site.id, meter: $0.id) ?? 0 } ?? 0
-        let digest = SHA256.hash(data: profileText).map { String(format: "%02x", $0) }.joined()
         let events = [
             LedgerEvent(cabinetID: cabinetID, at: from, kind: .ledger, subject: origin.subject, detail: origin.detail),
             LedgerEvent(cabinetID: cabinetID, at: from, kind: .profile, subject: configuration.profile.id,
@@ -87,6 +81,16 @@ public struct LedgerRecorder {
         ]
         try store.append(LedgerBatch(events: events))
         rows += events.count
+    }
+
+    /// The SHA-256 of a profile file's bytes (hex): what its activation is recorded with.
+    public static func profileDigest(_ path: String) throws(ProfileFileError) -> String {
+        do {
+            let text = try Data(contentsOf: URL(fileURLWithPath: path))
+            return SHA256.hash(data: text).map { String(format: "%02x", $0) }.joined()
+        } catch {
+            throw ProfileFileError(path: path, reason: FileProblem.describe(error, path: path))
+        }
     }
 
     /// The profile file cannot be read, so its activation cannot be recorded with its hash.

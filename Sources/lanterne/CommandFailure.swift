@@ -1,3 +1,4 @@
+import ControlAPI
 import ArgumentParser
 import Ledger
 import Modbus
@@ -21,6 +22,7 @@ struct CommandFailure: Error, CustomStringConvertible {
         case let e as LedgerRecorder.OverlapError: e.description
         case let e as LedgerRecorder.ProfileFileError: e.description
         case let e as ModbusError: e.description
+        case let e as ControlClientError: e.description
         default: nil
         }
     }

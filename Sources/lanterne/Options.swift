@@ -1,10 +1,12 @@
 import ArgumentParser
+import ControlAPI
 import Astronomy
 import Cabinet
 import Foundation
 import Units
 import Ledger
 import Lighting
+import SourceFiles
 
 // The command line's value types and the option groups commands share. A value that does not
 // parse is a usage error worded by its type (`expectation`), through the one error path in
@@ -20,7 +22,7 @@ protocol ArgumentValue: ExpressibleByArgument {
 
 /// Every `ArgumentValue`, for the usage-error path.
 let argumentValues: [any ArgumentValue.Type] = [Day.self, RowLength.self, RowGrouping.self, Timeout.self, IntervalLength.self,
-                                                ShortDuration.self, ListenAddress.self]
+                                                ShortDuration.self, ListenAddress.self, OverrideDuration.self, Percent.self]
 
 /// A calendar day, `YYYY-MM-DD`; local to the cabinet's time zone where it is used.
 struct Day: ArgumentValue, Comparable, CustomStringConvertible {
@@ -109,6 +111,39 @@ struct ShortDuration: ArgumentValue {
               let n = Int(argument.dropLast(suffix.count)), n > 0, n * factor <= 600 else { return nil }
         seconds = n * factor
     }
+}
+
+/// How long an override lasts: `30m`, `2h`, `1h30m`, `45s`, up to 7 days.
+struct OverrideDuration: ArgumentValue {
+    static let valueName = "how-long"
+    static let expectation = "is not a duration from 1s to 7 days (such as 30m, 2h, 1h30m or 168h)"
+    let seconds: Int
+    init?(argument: String) {
+        guard !argument.hasPrefix("-"), !argument.hasPrefix("+"), let s = DurationText.parseSeconds(argument),
+              s >= 1, s <= 7 * 86_400 else { return nil }
+        seconds = s
+    }
+}
+
+/// A level in percent, 0 to 100 (`--level 30`, `--level 30%`).
+struct Percent: ArgumentValue {
+    static let valueName = "percent"
+    static let expectation = "is not a level from 0 to 100 (%)"
+    let value: Double
+    init?(argument: String) {
+        let text = argument.hasSuffix("%") ? String(argument.dropLast()) : argument
+        guard let v = Double(text), v.isFinite, v >= 0, v <= 100 else { return nil }
+        value = v
+    }
+}
+
+/// `--control PATH`: the controller's control socket.
+struct ControlOptions: ParsableArguments {
+    @Option(name: .customLong("control"), help: ArgumentHelp(
+        "The running controller's control socket (its group's members may use it).", valueName: "path"))
+    var control: String = "/run/lanterne/control.sock"
+
+    var client: ControlClient { ControlClient(socketPath: control) }
 }
 
 /// `HOST:PORT` to listen on (`--metrics 127.0.0.1:9464`).

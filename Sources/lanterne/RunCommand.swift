@@ -2,6 +2,7 @@ import ArgumentParser
 import Cabinet
 import CabinetService
 import Controller
+import Foundation
 import Logging
 
 /// `lanterne run --cabinet FILE`: drives a real cabinet until SIGTERM or SIGINT.
@@ -49,6 +50,20 @@ struct RunCommand: AsyncParsableCommand {
         valueName: "host:port"))
     var metrics: ListenAddress?
 
+    @Option(name: .customLong("control"), help: ArgumentHelp(
+        "The control API's Unix socket, for 'lanterne status', 'lanterne override'... (mode 0660, group --control-group); 'none': no control API.",
+        valueName: "path"))
+    var control: String = "/run/lanterne/control.sock"
+
+    @Option(name: .customLong("control-group"), help: ArgumentHelp(
+        "The group whose members may use the control socket (when it does not exist, only the socket's owner can).", valueName: "group"))
+    var controlGroup: String = "lanterne"
+
+    @Option(name: .customLong("state"), help: ArgumentHelp(
+        "The state file: the profile in force and the overrides, written atomically at each change and read back at the start (default: state.json in $STATE_DIRECTORY when systemd gives one; else none, and overrides end with the process).",
+        valueName: "path"))
+    var state: String?
+
     @Option(name: .customLong("stop-limit"), help: ArgumentHelp(
         "How long the services may take to stop on SIGTERM (safe states written, the interval in progress recorded, the ledger checkpointed) before they are cancelled (default 20s).",
         valueName: "limit"))
@@ -75,6 +90,11 @@ struct RunCommand: AsyncParsableCommand {
                                             generator: "lanterne \(LanterneVersion.string)")
         options.gracefulShutdownLimit = .seconds(stopLimit.seconds)
         options.metrics = metrics.map { ($0.host, $0.port) } ?? config.metricsAddress
+        options.control = control == "none" ? nil : control
+        options.controlGroup = controlGroup
+        options.state = state ?? ProcessInfo.processInfo.environment["STATE_DIRECTORY"].flatMap {
+            $0.split(separator: ":").first.map { "\($0)/state.json" }
+        }
         try await ControllerRun.run(config, options: options, logger: logger)
     }
 }

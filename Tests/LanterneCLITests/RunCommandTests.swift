@@ -48,7 +48,7 @@ import Testing
             try dali.command("reset-stats")
             let process = Process()
             process.executableURL = CLIRunner.executable
-            process.arguments = ["run", "--cabinet", file] + arguments
+            process.arguments = ["run", "--cabinet", file, "--control", "none"] + arguments
             let err = Pipe()
             var environment = environment
             if journal {

@@ -36,7 +36,7 @@ import Testing
         func start() throws -> Process {
             let process = Process()
             process.executableURL = CLIRunner.executable
-            process.arguments = ["run", "--cabinet", cabinet, "--ledger", ledger, "--interval", "1s", "--log-level", "notice"]
+            process.arguments = ["run", "--cabinet", cabinet, "--ledger", ledger, "--interval", "1s", "--log-level", "notice", "--control", "none"]
             process.standardError = logHandle
             process.standardOutput = FileHandle.nullDevice
             try process.run()

@@ -165,11 +165,12 @@ import Testing
         }
     }
 
-    /// `lanterne ARGUMENTS` started, its standard error in the pipe returned.
+    /// `lanterne ARGUMENTS` started, its standard error in the pipe returned. A `run` without
+    /// `--control` gets `--control none` (the default socket is the machine's).
     static func start(_ arguments: [String]) throws -> (Process, Pipe) {
         let process = Process()
         process.executableURL = CLIRunner.executable
-        process.arguments = arguments
+        process.arguments = arguments.first == "run" && !arguments.contains("--control") ? arguments + ["--control", "none"] : arguments
         let err = Pipe()
         process.standardError = err
         process.standardOutput = FileHandle.nullDevice

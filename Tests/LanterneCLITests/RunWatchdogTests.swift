@@ -24,7 +24,7 @@ import Testing
 
         let process = Process()
         process.executableURL = CLIRunner.executable
-        process.arguments = ["run", "--cabinet", cabinet]
+        process.arguments = ["run", "--cabinet", cabinet, "--control", "none"]
         process.environment = ProcessInfo.processInfo.environment.merging(["NOTIFY_SOCKET": socket, "WATCHDOG_USEC": "2000000"]) { $1 }
         let err = Pipe()
         process.standardError = err

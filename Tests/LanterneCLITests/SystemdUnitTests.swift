@@ -45,7 +45,8 @@ import Testing
         #expect(r.output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "\(r.output)")
         let text = try String(contentsOf: Self.unit, encoding: .utf8)
         for line in ["Type=notify", "WatchdogSec=", "User=lanterne", "SupplementaryGroups=gpio dialout",
-                     "DeviceAllow=char-gpiochip rw", "StateDirectory=lanterne"] {
+                     "DeviceAllow=char-gpiochip rw", "StateDirectory=lanterne", "RuntimeDirectory=lanterne",
+                     "--control /run/lanterne/control.sock", "--state /var/lib/lanterne/state.json"] {
             #expect(text.contains(line), "\(line)")
         }
     }

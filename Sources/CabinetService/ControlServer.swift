@@ -1,0 +1,319 @@
+import Cabinet
+import ControlAPI
+import Controller
+import Foundation
+import Glibc
+import Hummingbird
+import Lighting
+import Logging
+import NIOCore
+import ServiceLifecycle
+import SourceFiles
+import Units
+
+/// The state file's keeper: writes the controller's state (the profile in force, the overrides)
+/// after each change, one write at a time.
+public actor StateKeeper {
+    let file: StateFile?
+    let cabinet: String
+    let loop: ControlLoop
+    public private(set) var profile: ActiveProfile
+
+    public init(file: StateFile?, cabinet: String, profile: ActiveProfile, loop: ControlLoop) {
+        self.file = file
+        self.cabinet = cabinet
+        self.profile = profile
+        self.loop = loop
+    }
+
+    /// Writes the state as it is now (nothing without a state file).
+    public func save() async throws(StateFileError) {
+        guard let file else { return }
+        let state = ControllerState(cabinet: cabinet, profile: profile, overrides: await loop.overrides, savedAt: loop.clock.wallNow)
+        try file.save(state)
+    }
+}
+
+/// The control API on the controller's Unix socket (hummingbird): `lanterne status`,
+/// `lanterne override` and the other technician's commands talk to it. docs/openapi.yaml
+/// describes it; docs/API.md explains it.
+///
+/// The socket is made with mode 0660 and given to the group `group` (default `lanterne`): the
+/// kernel lets only its owner and that group's members connect. Each change says who made it:
+/// the connecting process's user, from the socket's peer credentials.
+public struct ControlServer: Sendable {
+    public struct Context: Sendable {
+        public var configuration: CabinetConfiguration
+        public var program: String
+        public var startedAt: Date
+        public var startedMonotonic: ContinuousClock.Instant
+        public var ledgerPath: String?
+    }
+
+    let context: Context
+    let loop: ControlLoop
+    let state: StateKeeper
+    let watch: FaultWatch?
+    let progress: LedgerProgress?
+    let logger: Logger
+
+    public init(context: Context, loop: ControlLoop, state: StateKeeper, watch: FaultWatch?, progress: LedgerProgress?, logger: Logger) {
+        self.context = context
+        self.loop = loop
+        self.state = state
+        self.watch = watch
+        self.progress = progress
+        self.logger = logger
+    }
+
+    // MARK: - What it answers
+
+    /// `GET /v1/status`.
+    public func status() async -> CabinetStatus {
+        let c = context.configuration
+        let trust = await loop.clockTrust
+        let profile = await state.profile
+        let sample = watch?.lastSample
+        var readings: [String: CabinetStatus.Reading] = [:]
+        for (register, watts) in sample?.power ?? [:] { readings[register, default: .init(register: register, watts: nil, volts: nil)].watts = watts }
+        for (phase, volts) in sample?.volts ?? [:] { readings[phase, default: .init(register: phase, watts: nil, volts: nil)].volts = volts }
+        return CabinetStatus(
+            cabinet: c.site.id, timeZone: c.site.timeZone.identifier, board: c.board.id, program: context.program, now: loop.clock.wallNow, startedAt: context.startedAt,
+            uptimeSeconds: Self.seconds(loop.clock.monotonicNow - context.startedMonotonic),
+            profile: profile,
+            clock: .init(trusted: trust?.isTrusted ?? false, reasons: trust?.reasons.map(\.description) ?? ["not read yet"]),
+            circuits: await loop.outlook().map {
+                .init(id: $0.circuit, output: $0.output, level: $0.level.percent, reason: $0.reason, override: $0.override,
+                      faulted: $0.faulted, switchingAt: $0.switchingAt, next: $0.next.map { .init(at: $0.at, level: $0.level.percent, reason: $0.reason) })
+            },
+            overrides: await loop.overrides,
+            faults: (watch?.faults ?? []).map { .init(fault: $0.fault.rawValue, subject: $0.subject, since: $0.since, detail: $0.detail) },
+            readings: readings.values.sorted { $0.register < $1.register },
+            registers: (progress?.registers ?? []).map { .init(channel: $0.channel, wattHours: Double($0.wattHours)) },
+            ledger: context.ledgerPath.map { .init(path: $0, lastIntervalEnd: progress?.lastIntervalEnd) })
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    /// An error answer: the status and a message a person can act on.
+    public struct Refusal: Error, Sendable {
+        public var status: HTTPResponse.Status
+        public var message: String
+        public init(_ status: HTTPResponse.Status, _ message: String) {
+            self.status = status
+            self.message = message
+        }
+    }
+
+    /// The longest override: an override is a technician's temporary measure.
+    public static let longestOverride: Double = 7 * 86_400
+
+    /// `POST /v1/overrides`: checks the request against the cabinet, puts the override in force
+    /// and saves the state before answering (so an override answered survives a restart).
+    public func setOverride(_ request: OverrideRequest, by: String) async throws(Refusal) -> OverrideRecord {
+        try check(request.target)
+        guard request.level.isFinite, let level = DimLevel(percent: request.level) else {
+            throw Refusal(.unprocessableContent, "level \(request.level) is not a level: give 0 to 100 (%)")
+        }
+        guard request.forSeconds.isFinite, request.forSeconds >= 1, request.forSeconds <= Self.longestOverride else {
+            throw Refusal(.unprocessableContent,
+                          "an override lasts from 1 second to 7 days; \(request.forSeconds) s was asked (give --for, e.g. 30m or 2h)")
+        }
+        let now = loop.clock.wallNow
+        let existing = Set(await loop.overrides.map(\.id))
+        var id = "ovr-\(Int(now.timeIntervalSince1970))"
+        var n = 2
+        while existing.contains(id) { id = "ovr-\(Int(now.timeIntervalSince1970))-\(n)"; n += 1 }
+        let record = OverrideRecord(id: id, target: request.target, level: level, from: now,
+                                    until: now.addingTimeInterval(request.forSeconds), reason: request.reason ?? "", by: by)
+        await loop.setOverride(record)
+        do { try await state.save() } catch {
+            logger.error("\(error)")
+            throw Refusal(.internalServerError, "override \(id) is in force but not saved: \(error); it will not survive a restart")
+        }
+        return record
+    }
+
+    /// `DELETE /v1/overrides`: ends the overrides on `target` (nil: every one).
+    public func clearOverrides(on target: OverrideRecord.Target?, by: String) async throws(Refusal) -> [OverrideRecord] {
+        if let target { try check(target) }
+        let ended = await loop.clearOverrides(on: target, by: by)
+        guard !ended.isEmpty else {
+            throw Refusal(.notFound, target.map { "no override on \($0)" } ?? "no override is in force")
+        }
+        do { try await state.save() } catch {
+            logger.error("\(error)")
+            throw Refusal(.internalServerError, "the overrides were cleared but the state was not saved: \(error); they would come back after a restart")
+        }
+        return ended
+    }
+
+    /// A target must name one of the cabinet's circuits or groups.
+    func check(_ target: OverrideRecord.Target) throws(Refusal) {
+        let c = context.configuration
+        switch target {
+        case .all: return
+        case .circuit(let id):
+            let ids = c.installation.circuits.map(\.id)
+            guard ids.contains(id) else {
+                throw Refusal(.notFound, "cabinet \(c.site.id) has no circuit '\(id)' (its circuits: \(ids.joined(separator: ", ")))\(Suggestion.hint(for: id, in: ids))")
+            }
+        case .group(let id):
+            let ids = c.profile.groups.map(\.id)
+            guard ids.contains(id) else {
+                throw Refusal(.notFound, "profile \(c.profile.id) has no group '\(id)' (its groups: \(ids.joined(separator: ", ")))\(Suggestion.hint(for: id, in: ids))")
+            }
+        }
+    }
+
+    // MARK: - Serving
+
+    /// The API on `socket`, a service of the run's group. An old socket file left by a stopped
+    /// controller is replaced; one that a running controller answers on is not (that is an
+    /// error in the log, and the run goes on without its API).
+    public func service(socket: String, group: String) -> some Service {
+        let router = Router(context: ControlRequestContext.self)
+        router.middlewares.add(ErrorBody())
+        let api = router.group("v1")
+        api.get("status") { [self] _, _ in try json(await status()) }
+        api.get("overrides") { [self] _, _ in try json(OverrideList(overrides: await loop.overrides)) }
+        api.post("overrides") { [self] request, context in
+            let body = try await request.decode(as: OverrideRequest.self, context: context)
+            let record = try await setOverride(body, by: context.peer())
+            return try json(record, status: .created)
+        }
+        api.delete("overrides") { [self] request, context in
+            let q = request.uri.queryParameters
+            let target: OverrideRecord.Target? = if let c = q["circuit"] { .circuit(String(c)) }
+                else if let g = q["group"] { .group(String(g)) } else { nil }
+            guard target != nil || q["all"] != nil else {
+                throw Refusal(.badRequest, "say which overrides to clear: ?circuit=ID, ?group=ID or ?all")
+            }
+            return try json(OverrideList(overrides: try await clearOverrides(on: target, by: context.peer())))
+        }
+        let logger = logger
+        let app = Application(
+            router: router, configuration: .init(address: .unixDomainSocket(path: socket), serverName: "lanterne"),
+            onServerRunning: { _ in Self.secure(socket: socket, group: group, logger: logger) },
+            logger: logger)
+        return ControlService(app: app, socket: socket, logger: logger)
+    }
+
+    /// Mode 0660, and the group's when it exists (else 0600: the owner's alone).
+    static func secure(socket: String, group: String, logger: Logger) {
+        if let g = getgrnam(group) {
+            if chown(socket, uid_t.max, g.pointee.gr_gid) != 0 {
+                logger.error("control socket \(socket): cannot give it to group \(group): \(String(cString: strerror(errno))); only its owner can use it")
+                chmod(socket, 0o600)
+                return
+            }
+            chmod(socket, 0o660)
+            logger.notice("control API: \(socket) (group \(group))")
+        } else {
+            chmod(socket, 0o600)
+            logger.notice("control API: \(socket) (group \(group) does not exist: its owner's alone)")
+        }
+    }
+
+    func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try APICoding.encoder().encode(value)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// Runs the application, after removing a socket file no controller answers on.
+struct ControlService: Service {
+    let app: Application<RouterResponder<ControlRequestContext>>
+    let socket: String
+    let logger: Logger
+
+    func run() async {
+        let directory = (socket as NSString).deletingLastPathComponent
+        if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+            } catch {
+                logger.error("control API: cannot make \(directory): \(error); the run goes on without it")
+                return
+            }
+        }
+        if FileManager.default.fileExists(atPath: socket) {
+            if await Self.answers(socket) {
+                logger.error("control API: a controller already answers on \(socket); this run goes on without its API (give another --control)")
+                return
+            }
+            unlink(socket)
+        }
+        do { try await app.run() } catch {
+            logger.error("control API at \(socket): \(error); the run goes on without it")
+        }
+        unlink(socket)
+    }
+
+    /// Whether something accepts connections on `socket`.
+    static func answers(_ socket: String) async -> Bool {
+        (try? await ControlClient(socketPath: socket).send(.GET, "/v1/status")) != nil
+    }
+}
+
+/// A request's context: hummingbird's, and the connection, for its peer's user.
+struct ControlRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+    }
+
+    /// The connecting process's user ("alice (uid 1000)"), from SO_PEERCRED.
+    func peer() async -> String {
+        guard let provider = channel as? SocketOptionProvider,
+              let cred = try? await provider.unsafeGetSocketOption(level: .socket, name: .init(rawValue: SO_PEERCRED)).get() as PeerCredentials
+        else { return "unknown" }
+        var pw = passwd(), result: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 1024)
+        if getpwuid_r(cred.uid, &pw, &buffer, buffer.count, &result) == 0, result != nil {
+            return "\(String(cString: pw.pw_name)) (uid \(cred.uid))"
+        }
+        return "uid \(cred.uid)"
+    }
+}
+
+/// Linux's `struct ucred` (glibc declares it only under _GNU_SOURCE).
+struct PeerCredentials {
+    var pid: pid_t = 0
+    var uid: uid_t = 0
+    var gid: gid_t = 0
+}
+
+/// Every error as a JSON body `{"error": "..."}` with its status.
+struct ErrorBody: RouterMiddleware {
+    typealias Context = ControlRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let refusal as ControlServer.Refusal {
+            return Self.body(refusal.status, refusal.message)
+        } catch let error as HTTPError {
+            let message = switch error.status {
+            case .notFound: "no such resource: \(request.method) \(request.uri.path) (docs/API.md lists them)"
+            case .badRequest: "the request's body is not what \(request.method) \(request.uri.path) takes: \(error.body ?? "\(error)")"
+            default: error.body ?? "\(error.status)"
+            }
+            return Self.body(error.status, message)
+        } catch let error as DecodingError {
+            return Self.body(.badRequest, "the request's body is not what \(request.method) \(request.uri.path) takes: \(StateFile.describe(error))")
+        } catch {
+            return Self.body(.internalServerError, "\(error)")
+        }
+    }
+
+    static func body(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        let data = (try? APICoding.encoder().encode(APIError(error: message))) ?? Data()
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,0 +1,203 @@
+import Controller
+import Foundation
+
+/// `GET /v1/status`: what a running controller is doing, as `lanterne status` shows it.
+public struct CabinetStatus: Sendable, Equatable, Codable {
+    public var cabinet: String
+    /// The cabinet's time zone (IANA), for showing its instants in local time.
+    public var timeZone: String
+    public var board: String
+    /// The program and its version.
+    public var program: String
+    /// The controller's wall clock when it answered.
+    public var now: Date
+    public var startedAt: Date
+    /// On the monotonic clock.
+    public var uptimeSeconds: Double
+    public var profile: ActiveProfile
+    public var clock: Clock
+    public var circuits: [Circuit]
+    public var overrides: [OverrideRecord]
+    /// Faults found from the meters' measurements, while they last.
+    public var faults: [Fault]
+    /// Each meter's and phase's power and voltage at the fault watch's last sample.
+    public var readings: [Reading]
+    /// The meters' and inverters' cumulative registers at the ledger's last interval.
+    public var registers: [Register]
+    /// Nil: the controller keeps no ledger.
+    public var ledger: Ledger?
+
+    public init(cabinet: String, timeZone: String, board: String, program: String, now: Date, startedAt: Date, uptimeSeconds: Double,
+                profile: ActiveProfile, clock: Clock, circuits: [Circuit], overrides: [OverrideRecord], faults: [Fault],
+                readings: [Reading], registers: [Register], ledger: Ledger?) {
+        self.cabinet = cabinet
+        self.timeZone = timeZone
+        self.board = board
+        self.program = program
+        self.now = now
+        self.startedAt = startedAt
+        self.uptimeSeconds = uptimeSeconds
+        self.profile = profile
+        self.clock = clock
+        self.circuits = circuits
+        self.overrides = overrides
+        self.faults = faults
+        self.readings = readings
+        self.registers = registers
+        self.ledger = ledger
+    }
+
+    public struct Clock: Sendable, Equatable, Codable {
+        public var trusted: Bool
+        /// Why not, while it is not.
+        public var reasons: [String]
+        public init(trusted: Bool, reasons: [String]) {
+            self.trusted = trusted
+            self.reasons = reasons
+        }
+    }
+
+    public struct Circuit: Sendable, Equatable, Codable {
+        public var id: String
+        public var output: String?
+        /// Percent.
+        public var level: Double
+        public var reason: String
+        public var override: String?
+        public var faulted: Bool
+        /// When the output's switching to this level is made: the minimum cycle holds it back
+        /// until then (nil: the output shows it).
+        public var switchingAt: Date?
+        public var next: Change?
+        public init(id: String, output: String?, level: Double, reason: String, override: String?, faulted: Bool,
+                    switchingAt: Date?, next: Change?) {
+            self.id = id
+            self.output = output
+            self.level = level
+            self.reason = reason
+            self.override = override
+            self.faulted = faulted
+            self.switchingAt = switchingAt
+            self.next = next
+        }
+    }
+
+    public struct Change: Sendable, Equatable, Codable {
+        public var at: Date
+        public var level: Double
+        public var reason: String
+        public init(at: Date, level: Double, reason: String) {
+            self.at = at
+            self.level = level
+            self.reason = reason
+        }
+    }
+
+    public struct Fault: Sendable, Equatable, Codable {
+        public var fault: String
+        public var subject: String
+        public var since: Date
+        public var detail: String
+        public init(fault: String, subject: String, since: Date, detail: String) {
+            self.fault = fault
+            self.subject = subject
+            self.since = since
+            self.detail = detail
+        }
+    }
+
+    public struct Reading: Sendable, Equatable, Codable {
+        /// A meter (`meter-main`) or one of its phases (`meter-main/L1`).
+        public var register: String
+        public var watts: Double?
+        public var volts: Double?
+        public init(register: String, watts: Double?, volts: Double?) {
+            self.register = register
+            self.watts = watts
+            self.volts = volts
+        }
+    }
+
+    public struct Register: Sendable, Equatable, Codable {
+        /// The ledger's channel: a meter, a phase or an inverter.
+        public var channel: String
+        /// Wh, as the device counts it.
+        public var wattHours: Double
+        public init(channel: String, wattHours: Double) {
+            self.channel = channel
+            self.wattHours = wattHours
+        }
+    }
+
+    public struct Ledger: Sendable, Equatable, Codable {
+        public var path: String
+        public var lastIntervalEnd: Date?
+        public init(path: String, lastIntervalEnd: Date?) {
+            self.path = path
+            self.lastIntervalEnd = lastIntervalEnd
+        }
+    }
+}
+
+/// `POST /v1/overrides`.
+public struct OverrideRequest: Sendable, Equatable, Codable {
+    public var target: OverrideRecord.Target
+    /// Percent, 0 to 100.
+    public var level: Double
+    /// How long it lasts, from now.
+    public var forSeconds: Double
+    public var reason: String?
+    public init(target: OverrideRecord.Target, level: Double, forSeconds: Double, reason: String?) {
+        self.target = target
+        self.level = level
+        self.forSeconds = forSeconds
+        self.reason = reason
+    }
+}
+
+/// `GET /v1/overrides`, and what `DELETE /v1/overrides` cleared.
+public struct OverrideList: Sendable, Equatable, Codable {
+    public var overrides: [OverrideRecord]
+    public init(overrides: [OverrideRecord]) { self.overrides = overrides }
+}
+
+/// Every error's body: a message a person can act on.
+public struct APIError: Sendable, Equatable, Codable {
+    public var error: String
+    public init(error: String) { self.error = error }
+}
+
+/// The JSON coders of the API: instants in ISO 8601 (UTC).
+public enum APICoding {
+    public static func encoder() -> JSONEncoder {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .iso8601
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }
+
+    public static func decoder() -> JSONDecoder {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .iso8601
+        return d
+    }
+}
+
+/// The profile a controller runs: which, from where, since when.
+public struct ActiveProfile: Sendable, Equatable, Codable {
+    /// The profile's id.
+    public var id: String
+    /// The SHA-256 of its file's bytes, in hex.
+    public var sha256: String
+    /// Its file.
+    public var path: String
+    /// Since when it has been in force (the wall clock when it was activated).
+    public var since: Date
+
+    public init(id: String, sha256: String, path: String, since: Date) {
+        self.id = id
+        self.sha256 = sha256
+        self.path = path
+        self.since = since
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// The technician's side of the control API: one HTTP/1.1 request to a running controller over
+/// its Unix socket, through SwiftNIO. The commands `lanterne status`, `lanterne override`...
+/// use it.
+public struct ControlClient: Sendable {
+    /// The controller's socket.
+    public let socketPath: String
+
+    public init(socketPath: String) { self.socketPath = socketPath }
+
+    /// An answer: its HTTP status and body.
+    public struct Answer: Sendable {
+        public var status: Int
+        public var body: Data
+    }
+
+    /// Sends `method path` with `body` (JSON) and waits for the whole answer.
+    public func send(_ method: HTTPMethod, _ path: String, body: Data? = nil) async throws(ControlClientError) -> Answer {
+        do {
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connect(unixDomainSocketPath: socketPath) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                        return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
+                    }
+                }
+            return try await channel.executeThenClose { inbound, outbound in
+                var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
+                head.headers.add(name: "Host", value: "lanterne")
+                head.headers.add(name: "Connection", value: "close")
+                if let body {
+                    head.headers.add(name: "Content-Type", value: "application/json")
+                    head.headers.add(name: "Content-Length", value: "\(body.count)")
+                }
+                try await outbound.write(.head(head))
+                if let body { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
+                try await outbound.write(.end(nil))
+                var answer = Answer(status: 0, body: Data())
+                for try await part in inbound {
+                    switch part {
+                    case .head(let h): answer.status = Int(h.status.code)
+                    case .body(let b): answer.body.append(contentsOf: b.readableBytesView)
+                    case .end: return answer
+                    }
+                }
+                throw ControlClientError(socket: socketPath, reason: "the controller closed the connection before answering")
+            }
+        } catch let error as ControlClientError {
+            throw error
+        } catch let error as IOError {
+            throw ControlClientError(socket: socketPath, errno: error.errnoCode)
+        } catch {
+            throw ControlClientError(socket: socketPath, reason: "\(error)")
+        }
+    }
+
+    /// Sends a request and decodes a 2xx answer as `T`; an error answer becomes a
+    /// ``ControlClientError`` with the controller's message.
+    public func call<T: Decodable>(_ method: HTTPMethod, _ path: String, body: (some Encodable)? = Optional<Int>.none,
+                                   as: T.Type) async throws(ControlClientError) -> T {
+        var data: Data?
+        if let body {
+            do { data = try APICoding.encoder().encode(body) } catch { throw ControlClientError(socket: socketPath, reason: "\(error)") }
+        }
+        let answer = try await send(method, path, body: data)
+        guard (200..<300).contains(answer.status) else {
+            let message = (try? APICoding.decoder().decode(APIError.self, from: answer.body))?.error
+                ?? String(decoding: answer.body, as: UTF8.self)
+            throw ControlClientError(socket: socketPath, status: answer.status, message: message)
+        }
+        do { return try APICoding.decoder().decode(T.self, from: answer.body) } catch {
+            throw ControlClientError(socket: socketPath, reason: "the controller's answer to \(method) \(path) is not what this program reads: \(error)")
+        }
+    }
+}
+
+/// A request that did not get what it asked for: the controller unreachable, or its refusal.
+public struct ControlClientError: Error, CustomStringConvertible, Sendable {
+    public var socket: String
+    /// The HTTP status of a refusal (nil: no answer).
+    public var status: Int?
+    public var message: String
+
+    init(socket: String, reason: String) {
+        self.socket = socket
+        self.status = nil
+        self.message = reason
+    }
+
+    init(socket: String, status: Int, message: String) {
+        self.socket = socket
+        self.status = status
+        self.message = message
+    }
+
+    init(socket: String, errno e: Int32) {
+        let hint = switch e {
+        case ENOENT, ECONNREFUSED: "; is 'lanterne run' running with this control socket (--control)?"
+        case EACCES, EPERM: "; the socket is for the members of its group (lanterne): add your user to it, then log in again"
+        default: ""
+        }
+        self.init(socket: socket, reason: "cannot reach the controller at \(socket): \(String(cString: strerror(e)))\(hint)")
+    }
+
+    public var description: String { message }
+}
