@@ -31,6 +31,7 @@ let package = Package(
         .library(name: "Controller", targets: ["Controller"]),
         .library(name: "CabinetService", targets: ["CabinetService"]),
         .library(name: "ControlAPI", targets: ["ControlAPI"]),
+        .library(name: "ProfileTrust", targets: ["ProfileTrust"]),
         // The Modbus test bed's processes (pymodbus peers, the paced PTY relay), for tests and benchmarks.
         .library(name: "ModbusTestSupport", targets: ["ModbusTestSupport"]),
     ],
@@ -93,6 +94,9 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
 
+        // Signed profiles: detached Ed25519 signatures, key pairs, the keys a controller trusts.
+        .target(name: "ProfileTrust", dependencies: ["Ledger", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+
         // The control API's messages and its client (the technician's commands).
         .target(
             name: "ControlAPI",
@@ -106,7 +110,7 @@ let package = Package(
         .target(
             name: "CabinetService",
             dependencies: ["Units", "Lighting", "HAL", "BoardFiles", "Modbus", "Ledger", "Cabinet", "Recording", "Controller",
-                           "ControlAPI", "SourceFiles",
+                           "ControlAPI", "SourceFiles", "ProfileTrust", "Simulation",
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -118,7 +122,7 @@ let package = Package(
             name: "lanterne",
             dependencies: [
                 "Units", "Astronomy", "SourceFiles", "Lighting", "HAL", "BoardFiles", "Modbus", "Savings", "Ledger",
-                "Report", "Cabinet", "Recording", "Simulation", "Controller", "CabinetService", "ControlAPI",
+                "Report", "Cabinet", "Recording", "Simulation", "Controller", "CabinetService", "ControlAPI", "ProfileTrust",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -167,6 +171,6 @@ let package = Package(
             dependencies: ["Cabinet", "Recording", "Simulation", "SourceFiles", "Lighting", "HAL", "Units", "Astronomy", "Savings", "Ledger",
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
-        .testTarget(name: "LanterneCLITests", dependencies: ["lanterne", "Ledger", "ModbusTestSupport"], swiftSettings: strict),
+        .testTarget(name: "LanterneCLITests", dependencies: ["lanterne", "Ledger", "ModbusTestSupport", "ControlAPI", "ProfileTrust"], swiftSettings: strict),
     ]
 )

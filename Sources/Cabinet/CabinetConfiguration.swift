@@ -84,6 +84,8 @@ public struct CabinetConfiguration: Sendable {
     public var intervalSeconds: Int
     /// How `lanterne run` finds faults from its meters (`faults:`).
     public var faults: FaultSettings = .default
+    /// Which profiles `lanterne profile flash` may activate.
+    public var flash: FlashSettings = .default
     /// Where `lanterne run` serves its metrics (`metrics: { listen: HOST:PORT }`; nil: nowhere).
     public var metricsAddress: (host: String, port: Int)?
     /// Paths as resolved (absolute or relative to the working directory).

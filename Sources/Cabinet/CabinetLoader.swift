@@ -30,7 +30,7 @@ public enum CabinetLoader {
     }
 
     static let topLevelKeys = ["cabinet", "name", "site", "board", "profile", "luminaires", "circuits",
-                               "pv", "tariff", "investment", "emissionFactor", "simulation", "ledger", "faults", "metrics", "sources"]
+                               "pv", "tariff", "investment", "emissionFactor", "simulation", "ledger", "faults", "metrics", "flash", "sources"]
 
     /// Reads the cabinet file in the order its findings are reported (the board's and the
     /// profile's own findings follow the cabinet file's), then checks the profile against
@@ -62,6 +62,7 @@ public enum CabinetLoader {
 
         let faults = m["faults"].map { readFaults($0, r) } ?? .default
         let metrics = m["metrics"].flatMap { readMetrics($0, r) }
+        let flash = m["flash"].map { readFlash($0, r, base: base) } ?? .default
 
         var d = r.diagnostics
         d.append(contentsOf: extra)
@@ -75,6 +76,7 @@ public enum CabinetLoader {
         config.areas = parts.circuits.areas
         config.faults = faults
         config.metricsAddress = metrics
+        config.flash = flash
         config.investment = parts.investment
         config.emissionFactor = parts.emissionFactor
         crossCheck(config, into: &d)
@@ -310,6 +312,34 @@ public enum CabinetLoader {
             return nil
         }
         return address
+    }
+
+    /// `flash:` — which profiles a running controller accepts from `lanterne profile flash`:
+    /// ```
+    /// flash:
+    ///   trustedKeys: /etc/lanterne/trusted-keys    # the signers' public keys (NAME.pub)
+    ///   allowUnsigned: false                       # true: the bench only (an event at each flash)
+    /// ```
+    static func readFlash(_ n: SourceNode, _ r: SourceReader, base: String) -> FlashSettings {
+        var f = FlashSettings.default
+        guard let m = r.mapping(n, allowed: ["trustedKeys", "allowUnsigned"]) else { return f }
+        if let k = m["trustedKeys"], let path = r.string(k) { f.trustedKeys = resolve(path, base: base) }
+        if let a = m["allowUnsigned"], let allow = r.bool(a) { f.allowUnsigned = allow }
+        return f
+    }
+
+    /// A profile's text checked against `config`'s cabinet and board, as the cabinet file's own
+    /// profile is: the configuration with that profile, or the findings (`file` names it in
+    /// them). What a running controller does with a profile flashed to it.
+    public static func replacingProfile(of config: CabinetConfiguration, text: String, file: String) -> Loaded<CabinetConfiguration> {
+        let loaded = ProfileLoader.load(text: text, file: file)
+        var d = loaded.diagnostics
+        guard let profile = loaded.value, !d.hasErrors else { return Loaded(value: nil, diagnostics: d) }
+        var changed = config
+        changed.profile = profile
+        changed.profilePath = file
+        crossCheck(changed, into: &d)
+        return Loaded(value: d.hasErrors ? nil : changed, diagnostics: d)
     }
 
     /// `faults:` — thresholds and hold times of the faults found from measurements:

@@ -25,3 +25,19 @@ public struct FaultSettings: Sendable, Hashable {
 
     public static let `default` = FaultSettings()
 }
+
+/// Which profiles a running controller accepts from `lanterne profile flash` (the cabinet
+/// file's `flash:`).
+public struct FlashSettings: Sendable, Hashable {
+    /// The folder of the signers' public keys (`NAME.pub`).
+    public var trustedKeys: String
+    /// Unsigned profiles are accepted: for the bench only; each such flash is an event.
+    public var allowUnsigned: Bool
+
+    public static let `default` = FlashSettings(trustedKeys: "/etc/lanterne/trusted-keys", allowUnsigned: false)
+
+    public init(trustedKeys: String, allowUnsigned: Bool) {
+        self.trustedKeys = trustedKeys
+        self.allowUnsigned = allowUnsigned
+    }
+}

@@ -11,26 +11,49 @@ import ServiceLifecycle
 import SourceFiles
 import Units
 
-/// The state file's keeper: writes the controller's state (the profile in force, the overrides)
-/// after each change, one write at a time.
+/// The state file's keeper: writes the controller's state (the profile in force and the
+/// history of profiles, the overrides) after each change, one write at a time.
 public actor StateKeeper {
     let file: StateFile?
     let cabinet: String
     let loop: ControlLoop
     public private(set) var profile: ActiveProfile
+    public private(set) var history: [ProfileHistoryEntry]
 
-    public init(file: StateFile?, cabinet: String, profile: ActiveProfile, loop: ControlLoop) {
+    public init(file: StateFile?, cabinet: String, profile: ActiveProfile, history: [ProfileHistoryEntry], loop: ControlLoop) {
         self.file = file
         self.cabinet = cabinet
         self.profile = profile
+        self.history = history
         self.loop = loop
     }
+
+    /// Where flashed profiles are kept: `profiles/` beside the state file (nil: no state file).
+    public nonisolated var profilesDirectory: String? {
+        file.map { (($0.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("profiles") }
+    }
+
+    /// The highest version ever in force here.
+    public var highestVersion: Int? { history.compactMap(\.version).max() }
 
     /// Writes the state as it is now (nothing without a state file).
     public func save() async throws(StateFileError) {
         guard let file else { return }
-        let state = ControllerState(cabinet: cabinet, profile: profile, overrides: await loop.overrides, savedAt: loop.clock.wallNow)
+        let state = ControllerState(cabinet: cabinet, profile: profile, overrides: await loop.overrides, history: history,
+                                    savedAt: loop.clock.wallNow)
         try file.save(state)
+    }
+
+    /// Makes `active` the profile in force, with its history entry, written before it returns;
+    /// when the write fails nothing changes.
+    public func commit(_ active: ActiveProfile, entry: ProfileHistoryEntry) async throws(StateFileError) {
+        let before = (profile, history)
+        profile = active
+        history.append(entry)
+        do { try await save() } catch {
+            (profile, history) = before
+            throw error
+        }
     }
 }
 
@@ -53,14 +76,17 @@ public struct ControlServer: Sendable {
     let context: Context
     let loop: ControlLoop
     let state: StateKeeper
+    let flasher: ProfileFlasher
     let watch: FaultWatch?
     let progress: LedgerProgress?
     let logger: Logger
 
-    public init(context: Context, loop: ControlLoop, state: StateKeeper, watch: FaultWatch?, progress: LedgerProgress?, logger: Logger) {
+    public init(context: Context, loop: ControlLoop, state: StateKeeper, flasher: ProfileFlasher, watch: FaultWatch?,
+                progress: LedgerProgress?, logger: Logger) {
         self.context = context
         self.loop = loop
         self.state = state
+        self.flasher = flasher
         self.watch = watch
         self.progress = progress
         self.logger = logger
@@ -101,9 +127,12 @@ public struct ControlServer: Sendable {
     public struct Refusal: Error, Sendable {
         public var status: HTTPResponse.Status
         public var message: String
-        public init(_ status: HTTPResponse.Status, _ message: String) {
+        /// A profile's findings (`FILE:LINE:COL: error: ...`).
+        public var findings: [String]?
+        public init(_ status: HTTPResponse.Status, _ message: String, findings: [String]? = nil) {
             self.status = status
             self.message = message
+            self.findings = findings
         }
     }
 
@@ -113,7 +142,7 @@ public struct ControlServer: Sendable {
     /// `POST /v1/overrides`: checks the request against the cabinet, puts the override in force
     /// and saves the state before answering (so an override answered survives a restart).
     public func setOverride(_ request: OverrideRequest, by: String) async throws(Refusal) -> OverrideRecord {
-        try check(request.target)
+        try await check(request.target)
         guard request.level.isFinite, let level = DimLevel(percent: request.level) else {
             throw Refusal(.unprocessableContent, "level \(request.level) is not a level: give 0 to 100 (%)")
         }
@@ -138,7 +167,7 @@ public struct ControlServer: Sendable {
 
     /// `DELETE /v1/overrides`: ends the overrides on `target` (nil: every one).
     public func clearOverrides(on target: OverrideRecord.Target?, by: String) async throws(Refusal) -> [OverrideRecord] {
-        if let target { try check(target) }
+        if let target { try await check(target) }
         let ended = await loop.clearOverrides(on: target, by: by)
         guard !ended.isEmpty else {
             throw Refusal(.notFound, target.map { "no override on \($0)" } ?? "no override is in force")
@@ -151,8 +180,8 @@ public struct ControlServer: Sendable {
     }
 
     /// A target must name one of the cabinet's circuits or groups.
-    func check(_ target: OverrideRecord.Target) throws(Refusal) {
-        let c = context.configuration
+    func check(_ target: OverrideRecord.Target) async throws(Refusal) {
+        let c = await flasher.current
         switch target {
         case .all: return
         case .circuit(let id):
@@ -192,6 +221,16 @@ public struct ControlServer: Sendable {
                 throw Refusal(.badRequest, "say which overrides to clear: ?circuit=ID, ?group=ID or ?all")
             }
             return try json(OverrideList(overrides: try await clearOverrides(on: target, by: context.peer())))
+        }
+        api.post("profile") { [self] request, context in
+            let body = try await request.decode(as: FlashRequest.self, context: context)
+            let result = try await flasher.flash(body, by: context.peer())
+            return try json(result, status: body.dryRun ? .ok : .created)
+        }
+        api.get("profile/history") { [self] _, _ in try json(ProfileHistory(entries: await flasher.history())) }
+        api.post("profile/rollback") { [self] request, context in
+            let body = try await request.decode(as: RollbackRequest.self, context: context)
+            return try json(try await flasher.rollback(body, by: context.peer()), status: .created)
         }
         let logger = logger
         let app = Application(
@@ -297,7 +336,7 @@ struct ErrorBody: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let refusal as ControlServer.Refusal {
-            return Self.body(refusal.status, refusal.message)
+            return Self.body(refusal.status, refusal.message, findings: refusal.findings)
         } catch let error as HTTPError {
             let message = switch error.status {
             case .notFound: "no such resource: \(request.method) \(request.uri.path) (docs/API.md lists them)"
@@ -312,8 +351,8 @@ struct ErrorBody: RouterMiddleware {
         }
     }
 
-    static func body(_ status: HTTPResponse.Status, _ message: String) -> Response {
-        let data = (try? APICoding.encoder().encode(APIError(error: message))) ?? Data()
+    static func body(_ status: HTTPResponse.Status, _ message: String, findings: [String]? = nil) -> Response {
+        let data = (try? APICoding.encoder().encode(APIError(error: message, findings: findings))) ?? Data()
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

@@ -6,6 +6,7 @@ import HAL
 import Ledger
 import Lighting
 import Logging
+import ProfileTrust
 import Recording
 import ServiceLifecycle
 import Synchronization
@@ -56,13 +57,21 @@ public enum ControllerRun {
     }
 
     /// Opens the hardware, runs the services until a signal, then releases the hardware.
-    public static func run(_ config: CabinetConfiguration, options: Options, logger: Logger) async throws {
+    public static func run(_ cabinetFile: CabinetConfiguration, options: Options, logger: Logger) async throws {
+        let inbox = EventInbox()
+        // The state file first: the profile in force may be a flashed one.
+        let resumed = try resume(cabinetFile, options: options, logger: logger)
+        for (detail, problem) in resumed.said {
+            let event = ControlEvent(at: Date(), kind: .state(detail: detail, problem: problem))
+            logger.log(level: event.level, "\(event.description)")
+            inbox.post(event)
+        }
+        let config = resumed.config
         let engine = try DimmingEngine.compile(profile: config.profile, installation: config.installation).get()
         let floor = ledgerFloor(options.ledger, cabinet: config.site.id, logger: logger)
         let hardware = await HardwareSet.open(config.board)
         for failure in hardware.failures { logger.error("cannot open: \(failure)") }
         logger.info("cabinet \(config.site.id): board \(config.board.id), profile \(config.profile.id), \(config.installation.circuits.count) circuit(s)")
-        let inbox = EventInbox()
         // The state file is saved again when the loop moves or ends an override itself.
         let keeperBox = Mutex<StateKeeper?>(nil)
         let loop = ControlLoop(engine: engine, board: config.board, circuitOutputs: config.outputs, hardware: hardware,
@@ -77,8 +86,15 @@ public enum ControllerRun {
             }
         })
         let startedAt = loop.clock.wallNow, startedMonotonic = loop.clock.monotonicNow
-        let state = try await resumeState(config, options: options, loop: loop, inbox: inbox, logger: logger)
+        await loop.resume(overrides: resumed.overrides)
+        let state = StateKeeper(file: options.state.map(StateFile.init), cabinet: config.site.id, profile: resumed.profile,
+                                history: resumed.history, loop: loop)
+        do { try await state.save() } catch { logger.error("\(error)") }
         keeperBox.withLock { $0 = state }
+        let flasher = ProfileFlasher(configuration: config, loop: loop, state: state, say: { event in
+            logger.log(level: event.level, "\(event.description)")
+            inbox.post(event)
+        })
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         var progress: LedgerProgress?
@@ -115,7 +131,7 @@ public enum ControllerRun {
             let server = ControlServer(
                 context: .init(configuration: config, program: options.generator, startedAt: startedAt,
                                startedMonotonic: startedMonotonic, ledgerPath: options.ledger),
-                loop: loop, state: state, watch: watch, progress: progress, logger: logger)
+                loop: loop, state: state, flasher: flasher, watch: watch, progress: progress, logger: logger)
             services.append(.init(service: server.service(socket: socket, group: options.controlGroup), successTerminationBehavior: .ignore))
         }
         let status = "driving \(config.installation.circuits.count) circuit(s) of cabinet \(config.site.id) with profile \(config.profile.id)"
@@ -135,35 +151,80 @@ public enum ControllerRun {
         await hardware.shutdown()
     }
 
-    /// Reads the state file: the overrides not yet ended are in force again. A state file that
-    /// cannot be used is set aside and said (an event): the run starts from its cabinet file.
-    /// Then the state is written as it now is (the profile in force).
-    static func resumeState(_ config: CabinetConfiguration, options: Options, loop: ControlLoop, inbox: EventInbox,
-                            logger: Logger) async throws -> StateKeeper {
-        let now = loop.clock.wallNow
-        let profile = ActiveProfile(id: config.profile.id, sha256: try LedgerRecorder.profileDigest(config.profilePath),
-                                    path: config.profilePath, since: now)
-        let file = options.state.map(StateFile.init)
-        func say(_ detail: String, problem: Bool) {
-            let event = ControlEvent(at: now, kind: .state(detail: detail, problem: problem))
-            logger.log(level: event.level, "\(event.description)")
-            inbox.post(event)
+    /// What a start takes from the state file.
+    struct Resumed {
+        /// The cabinet file's configuration, with the profile in force.
+        var config: CabinetConfiguration
+        var profile: ActiveProfile
+        var history: [ProfileHistoryEntry]
+        /// Those not ended yet.
+        var overrides: [OverrideRecord]
+        /// What to say (an event each): the detail, and whether it is a problem.
+        var said: [(String, Bool)] = []
+    }
+
+    /// Reads the state file. A flashed profile kept there is in force again when its copy is
+    /// whole (its SHA-256) and still valid for this cabinet; otherwise the cabinet file's, with
+    /// an error event. The overrides not ended yet are resumed. A state file that cannot be used
+    /// is set aside and said (an event): the run starts from its cabinet file.
+    static func resume(_ cabinetFile: CabinetConfiguration, options: Options, logger: Logger) throws -> Resumed {
+        let now = Date()
+        let sha = try LedgerRecorder.profileDigest(cabinetFile.profilePath)
+        let fromFile = ActiveProfile(id: cabinetFile.profile.id, version: cabinetFile.profile.version, sha256: sha,
+                                     path: cabinetFile.profilePath, since: now, signer: nil)
+        let fileEntry = ProfileHistoryEntry(at: now, action: .cabinetFile, id: fromFile.id, version: fromFile.version, sha256: sha,
+                                            signer: nil, by: "lanterne run", path: fromFile.path)
+        var resumed = Resumed(config: cabinetFile, profile: fromFile, history: [fileEntry], overrides: [])
+        guard let file = options.state.map(StateFile.init) else {
+            logger.notice("state: no state file (--state): overrides and flashed profiles last until the controller stops")
+            return resumed
         }
-        switch file?.load(cabinet: config.site.id) {
-        case .state(let saved):
-            let live = saved.overrides.filter { $0.until > now }
-            say("\(file!.path) read: \(live.count) override(s) in force again, \(saved.overrides.count - live.count) ended while stopped", problem: false)
-            await loop.resume(overrides: live)
-        case .unusable(let why):
-            say("\(why); starting from the cabinet file, without overrides", problem: true)
+        switch file.load(cabinet: cabinetFile.site.id) {
         case .missing:
-            logger.info("state: \(file!.path) does not exist yet: a first start")
-        case nil:
-            logger.notice("state: no state file (--state): overrides last until the controller stops")
+            logger.info("state: \(file.path) does not exist yet: a first start")
+        case .unusable(let why):
+            resumed.said.append(("\(why); starting from the cabinet file, without overrides", true))
+        case .state(let saved):
+            resumed.history = saved.history
+            resumed.overrides = saved.overrides.filter { $0.until > now }
+            let ended = saved.overrides.count - resumed.overrides.count
+            var said = "\(file.path) read: \(resumed.overrides.count) override(s) in force again, \(ended) ended while stopped"
+            if let kept = saved.profile, kept.path != cabinetFile.profilePath {
+                // A flashed profile, from its stored copy.
+                switch flashed(kept, cabinet: cabinetFile) {
+                case .success(let config):
+                    resumed.config = config
+                    resumed.profile = kept
+                    said += "; profile \(kept.id) version \(kept.version.map(String.init) ?? "-") (flashed, \(kept.path)) in force again"
+                    if kept.id != cabinetFile.profile.id || sha != kept.sha256 {
+                        said += ", not the cabinet file's (\(cabinetFile.profile.id), \(cabinetFile.profilePath))"
+                    }
+                case .failure(let why):
+                    resumed.said.append(("the flashed profile \(kept.id) cannot be used: \(why); the cabinet file's profile \(cabinetFile.profile.id) is in force instead", true))
+                    resumed.history.append(fileEntry)
+                }
+            } else {
+                if let kept = saved.profile, kept.sha256 == sha { resumed.profile.since = kept.since }
+                if resumed.history.last?.sha256 != sha { resumed.history.append(fileEntry) }
+            }
+            resumed.said.insert((said, false), at: 0)
         }
-        let keeper = StateKeeper(file: file, cabinet: config.site.id, profile: profile, loop: loop)
-        do { try await keeper.save() } catch { logger.error("\(error)") }
-        return keeper
+        return resumed
+    }
+
+    struct Unusable: Error, CustomStringConvertible { var description: String }
+
+    /// The cabinet with a flashed profile's stored copy, checked whole and valid.
+    static func flashed(_ kept: ActiveProfile, cabinet: CabinetConfiguration) -> Result<CabinetConfiguration, Unusable> {
+        guard let data = FileManager.default.contents(atPath: kept.path) else { return .failure(Unusable(description: "\(kept.path) is missing")) }
+        guard ProfileSignature.digest(data) == kept.sha256 else {
+            return .failure(Unusable(description: "\(kept.path) was changed (its SHA-256 is not \(kept.sha256))"))
+        }
+        let loaded = CabinetLoader.replacingProfile(of: cabinet, text: String(decoding: data, as: UTF8.self), file: kept.path)
+        guard let config = loaded.value else {
+            return .failure(Unusable(description: loaded.diagnostics.sorted.filter { $0.severity == .error }.map(\.description).joined(separator: "; ")))
+        }
+        return .success(config)
     }
 
     /// The end of the ledger's last record for this cabinet, when `path` names an existing

@@ -17,15 +17,30 @@ public struct ControllerState: Sendable, Equatable, Codable {
     public var profile: ActiveProfile?
     /// The overrides in force or to come.
     public var overrides: [OverrideRecord]
+    /// Every profile that was in force, oldest first.
+    public var history: [ProfileHistoryEntry] = []
     /// When it was written (the wall clock, as read then).
     public var savedAt: Date
 
-    public init(cabinet: String, profile: ActiveProfile?, overrides: [OverrideRecord], savedAt: Date) {
+    public init(cabinet: String, profile: ActiveProfile?, overrides: [OverrideRecord], history: [ProfileHistoryEntry], savedAt: Date) {
         self.format = Self.currentFormat
         self.cabinet = cabinet
         self.profile = profile
         self.overrides = overrides
+        self.history = history
         self.savedAt = savedAt
+    }
+
+    private enum Key: String, CodingKey { case format, cabinet, profile, overrides, history, savedAt }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: Key.self)
+        format = try c.decode(Int.self, forKey: .format)
+        cabinet = try c.decode(String.self, forKey: .cabinet)
+        profile = try c.decodeIfPresent(ActiveProfile.self, forKey: .profile)
+        overrides = try c.decode([OverrideRecord].self, forKey: .overrides)
+        history = try c.decodeIfPresent([ProfileHistoryEntry].self, forKey: .history) ?? []
+        savedAt = try c.decode(Date.self, forKey: .savedAt)
     }
 }
 
@@ -81,13 +96,35 @@ public struct StateFile: Sendable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data: Data
         do { data = try encoder.encode(state) } catch { throw StateFileError(path: path, reason: "\(error)") }
+        try AtomicFile.write(data, to: path)
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func at(_ context: DecodingError.Context) -> String {
+            let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
+        }
+        switch error {
+        case .dataCorrupted(let c): return at(c)
+        case .keyNotFound(let key, let c): return "\(at(c)) (missing '\(key.stringValue)')"
+        case .typeMismatch(_, let c), .valueNotFound(_, let c): return at(c)
+        @unknown default: return "\(error)"
+        }
+    }
+}
+
+/// Files written whole or not at all: a temporary file beside the target, flushed to the
+/// storage, renamed over the target, the directory flushed. A crash at any moment leaves the
+/// old file or the new one.
+public enum AtomicFile {
+    public static func write(_ data: Data, to path: String, mode: mode_t = 0o640) throws(StateFileError) {
         let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw StateFileError(path: temporary, errno: errno) }
         var written = 0
         let ok = data.withUnsafeBytes { raw -> Bool in
             while written < raw.count {
-                let n = write(fd, raw.baseAddress! + written, raw.count - written)
+                let n = Glibc.write(fd, raw.baseAddress! + written, raw.count - written)
                 if n < 0 { if errno == EINTR { continue }; return false }
                 written += n
             }
@@ -105,19 +142,6 @@ public struct StateFile: Sendable {
         let dfd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dfd >= 0 { fsync(dfd); close(dfd) }
     }
-
-    static func describe(_ error: DecodingError) -> String {
-        func at(_ context: DecodingError.Context) -> String {
-            let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-            return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
-        }
-        switch error {
-        case .dataCorrupted(let c): return at(c)
-        case .keyNotFound(let key, let c): return "\(at(c)) (missing '\(key.stringValue)')"
-        case .typeMismatch(_, let c), .valueNotFound(_, let c): return at(c)
-        @unknown default: return "\(error)"
-        }
-    }
 }
 
 /// A state file that could not be written.
@@ -131,5 +155,5 @@ public struct StateFileError: Error, CustomStringConvertible, Sendable {
     init(path: String, errno e: Int32) {
         self.init(path: path, reason: String(cString: strerror(e)))
     }
-    public var description: String { "cannot write the state file \(path): \(reason)" }
+    public var description: String { "cannot write \(path): \(reason)" }
 }

@@ -116,6 +116,7 @@ public struct LedgerKeeper {
         case .outputFailed, .outputRecovered, .measuredFault: .fault
         case .input: .input
         case .override: .override
+        case .profileActivated: .profile
         case .state: .ledger
         }
         let subject = switch e.kind {
@@ -125,13 +126,18 @@ public struct LedgerKeeper {
         case .input(let id, _, _): id
         case .measuredFault(_, let subject, _, _): subject
         case .override(let r, _): r.id
+        case .profileActivated(let id, _, _, _, _): id
         case .state: "state"
         }
         // A level change is worded as the simulation's switching events are, without the
         // circuit (the event's subject).
-        let detail = if case .circuitChanged(_, let level, let fade, let reason) = e.kind {
-            ControlEvent.levelChange(level: level, fadeSeconds: fade, reason: reason)
-        } else { e.description }
+        let detail = switch e.kind {
+        case .circuitChanged(_, let level, let fade, let reason): ControlEvent.levelChange(level: level, fadeSeconds: fade, reason: reason)
+        // As the recorder words a profile's activation at a start: "sha256 HEX ...".
+        case .profileActivated(_, let version, let sha256, let detail, _):
+            "sha256 \(sha256) version \(version.map(String.init) ?? "-"): \(detail)"
+        default: e.description
+        }
         return ObservedInterval.Event(at: e.at, kind: kind, subject: subject, detail: detail)
     }
 }

@@ -161,10 +161,15 @@ public struct OverrideList: Sendable, Equatable, Codable {
     public init(overrides: [OverrideRecord]) { self.overrides = overrides }
 }
 
-/// Every error's body: a message a person can act on.
+/// Every error's body: a message a person can act on, and for a profile its findings
+/// (`FILE:LINE:COL: error: ...`).
 public struct APIError: Sendable, Equatable, Codable {
     public var error: String
-    public init(error: String) { self.error = error }
+    public var findings: [String]?
+    public init(error: String, findings: [String]? = nil) {
+        self.error = error
+        self.findings = findings
+    }
 }
 
 /// The JSON coders of the API: instants in ISO 8601 (UTC).
@@ -172,7 +177,7 @@ public enum APICoding {
     public static func encoder() -> JSONEncoder {
         let e = JSONEncoder()
         e.dateEncodingStrategy = .iso8601
-        e.outputFormatting = [.sortedKeys]
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return e
     }
 
@@ -183,21 +188,171 @@ public enum APICoding {
     }
 }
 
-/// The profile a controller runs: which, from where, since when.
+/// The profile a controller runs: which, from where, since when, signed by whom.
 public struct ActiveProfile: Sendable, Equatable, Codable {
     /// The profile's id.
     public var id: String
+    /// Its `version:` (nil: it says none).
+    public var version: Int?
     /// The SHA-256 of its file's bytes, in hex.
     public var sha256: String
-    /// Its file.
+    /// Its file: the cabinet file's profile, or the controller's stored copy of a flashed one.
     public var path: String
     /// Since when it has been in force (the wall clock when it was activated).
     public var since: Date
+    /// The fingerprint of the key that signed it (nil: unsigned, or the cabinet file's).
+    public var signer: String?
 
-    public init(id: String, sha256: String, path: String, since: Date) {
+    public init(id: String, version: Int?, sha256: String, path: String, since: Date, signer: String?) {
         self.id = id
+        self.version = version
         self.sha256 = sha256
         self.path = path
         self.since = since
+        self.signer = signer
+    }
+}
+
+/// One activation of a profile: `GET /v1/profile/history`, and the state file's record.
+public struct ProfileHistoryEntry: Sendable, Equatable, Codable {
+    /// How it came in force.
+    public enum Action: String, Sendable, Codable {
+        /// The cabinet file's profile, at a start.
+        case cabinetFile = "cabinet file"
+        case flash, rollback
+    }
+
+    public var at: Date
+    public var action: Action
+    public var id: String
+    public var version: Int?
+    public var sha256: String
+    /// The signer's key fingerprint (nil: unsigned, or the cabinet file's).
+    public var signer: String?
+    /// Who: the technician's user, or "lanterne run".
+    public var by: String
+    /// The file kept of it.
+    public var path: String
+
+    public init(at: Date, action: Action, id: String, version: Int?, sha256: String, signer: String?, by: String, path: String) {
+        self.at = at
+        self.action = action
+        self.id = id
+        self.version = version
+        self.sha256 = sha256
+        self.signer = signer
+        self.by = by
+        self.path = path
+    }
+}
+
+/// `GET /v1/profile/history`.
+public struct ProfileHistory: Sendable, Equatable, Codable {
+    public var entries: [ProfileHistoryEntry]
+    public init(entries: [ProfileHistoryEntry]) { self.entries = entries }
+}
+
+/// `POST /v1/profile`: a profile to flash, as its file's bytes (UTF-8), with its detached
+/// signature's text.
+public struct FlashRequest: Sendable, Equatable, Codable {
+    /// The file's name, for the findings (`profile.yaml:12:3: error: ...`).
+    public var file: String
+    public var profile: String
+    public var signature: String?
+    /// Check everything and compare, change nothing.
+    public var dryRun: Bool
+    public init(file: String, profile: String, signature: String?, dryRun: Bool) {
+        self.file = file
+        self.profile = profile
+        self.signature = signature
+        self.dryRun = dryRun
+    }
+}
+
+/// `POST /v1/profile/rollback`.
+public struct RollbackRequest: Sendable, Equatable, Codable {
+    /// The version to re-activate (nil: the profile in force before the active one).
+    public var toVersion: Int?
+    public init(toVersion: Int?) { self.toVersion = toVersion }
+}
+
+/// The answer to a flash or a rollback: the profile now in force and the one before; with a
+/// dry run, what would change instead.
+public struct FlashResult: Sendable, Equatable, Codable {
+    public var active: ActiveProfile
+    public var previous: ActiveProfile
+    /// Set for a dry run (nothing was changed).
+    public var comparison: ProfileComparison?
+    public init(active: ActiveProfile, previous: ActiveProfile, comparison: ProfileComparison?) {
+        self.active = active
+        self.previous = previous
+        self.comparison = comparison
+    }
+}
+
+/// A dry run's comparison of the active profile with the one flashed: tonight's plan per
+/// group, and a year simulated with each on this cabinet.
+public struct ProfileComparison: Sendable, Equatable, Codable {
+    /// The lighting day of "tonight".
+    public var night: String
+    /// The cabinet's time zone (IANA).
+    public var timeZone: String
+    /// The simulated year's first and last lighting days.
+    public var yearFrom: String, yearTo: String
+    public var before: Outlook
+    public var after: Outlook
+
+    public init(night: String, timeZone: String, yearFrom: String, yearTo: String, before: Outlook, after: Outlook) {
+        self.night = night
+        self.timeZone = timeZone
+        self.yearFrom = yearFrom
+        self.yearTo = yearTo
+        self.before = before
+        self.after = after
+    }
+
+    public struct Outlook: Sendable, Equatable, Codable {
+        public var id: String
+        public var version: Int?
+        public var sha256: String
+        public var tonight: [Group]
+        /// The lighting energy of the simulated year (kWh) and the luminaires' burning hours
+        /// (nil: the simulation could not run).
+        public var yearKilowattHours: Double?
+        public var yearBurningHours: Double?
+        public init(id: String, version: Int?, sha256: String, tonight: [Group], yearKilowattHours: Double?, yearBurningHours: Double?) {
+            self.id = id
+            self.version = version
+            self.sha256 = sha256
+            self.tonight = tonight
+            self.yearKilowattHours = yearKilowattHours
+            self.yearBurningHours = yearBurningHours
+        }
+    }
+
+    public struct Group: Sendable, Equatable, Codable {
+        public var id: String
+        public var circuits: [String]
+        public var plan: String
+        public var steps: [Step]
+        public init(id: String, circuits: [String], plan: String, steps: [Step]) {
+            self.id = id
+            self.circuits = circuits
+            self.plan = plan
+            self.steps = steps
+        }
+    }
+
+    public struct Step: Sendable, Equatable, Codable {
+        public var at: Date
+        public var level: Double
+        public var fadeSeconds: Double
+        public var reason: String
+        public init(at: Date, level: Double, fadeSeconds: Double, reason: String) {
+            self.at = at
+            self.level = level
+            self.fadeSeconds = fadeSeconds
+            self.reason = reason
+        }
     }
 }

@@ -68,9 +68,9 @@ public struct ControlClient: Sendable {
         }
         let answer = try await send(method, path, body: data)
         guard (200..<300).contains(answer.status) else {
-            let message = (try? APICoding.decoder().decode(APIError.self, from: answer.body))?.error
-                ?? String(decoding: answer.body, as: UTF8.self)
-            throw ControlClientError(socket: socketPath, status: answer.status, message: message)
+            let error = try? APICoding.decoder().decode(APIError.self, from: answer.body)
+            let message = error?.error ?? String(decoding: answer.body, as: UTF8.self)
+            throw ControlClientError(socket: socketPath, status: answer.status, message: message, findings: error?.findings ?? [])
         }
         do { return try APICoding.decoder().decode(T.self, from: answer.body) } catch {
             throw ControlClientError(socket: socketPath, reason: "the controller's answer to \(method) \(path) is not what this program reads: \(error)")
@@ -84,6 +84,8 @@ public struct ControlClientError: Error, CustomStringConvertible, Sendable {
     /// The HTTP status of a refusal (nil: no answer).
     public var status: Int?
     public var message: String
+    /// A refused profile's findings (`FILE:LINE:COL: error: ...`).
+    public var findings: [String] = []
 
     init(socket: String, reason: String) {
         self.socket = socket
@@ -91,10 +93,11 @@ public struct ControlClientError: Error, CustomStringConvertible, Sendable {
         self.message = reason
     }
 
-    init(socket: String, status: Int, message: String) {
+    init(socket: String, status: Int, message: String, findings: [String] = []) {
         self.socket = socket
         self.status = status
         self.message = message
+        self.findings = findings
     }
 
     init(socket: String, errno e: Int32) {
@@ -106,5 +109,5 @@ public struct ControlClientError: Error, CustomStringConvertible, Sendable {
         self.init(socket: socket, reason: "cannot reach the controller at \(socket): \(String(cString: strerror(e)))\(hint)")
     }
 
-    public var description: String { message }
+    public var description: String { ([message] + findings.map { "  " + $0 }).joined(separator: "\n") }
 }

@@ -39,6 +39,10 @@ public struct ControlEvent: Sendable, Hashable, CustomStringConvertible {
         case input(id: String, kind: Board.InputKind, active: Bool)
         /// An override set, resumed from the state file at a start, cleared or expired.
         case override(OverrideRecord, OverrideChange)
+        /// A profile came in force while running (flashed, rolled back): its id, version, the
+        /// SHA-256 of its file, and who did it with which key (`detail`). `unsigned`: flashed
+        /// without a signature (a bench's cabinet file allows it).
+        case profileActivated(id: String, version: Int?, sha256: String, detail: String, unsigned: Bool)
         /// The controller's state file: read back at a start, or found unusable (`problem`:
         /// the controller then starts from its cabinet file).
         case state(detail: String, problem: Bool)
@@ -70,6 +74,7 @@ public struct ControlEvent: Sendable, Hashable, CustomStringConvertible {
         case .switchingDeferred, .circuitChanged: .info
         case .input(_, _, let active): active ? .warning : .notice
         case .override: .notice
+        case .profileActivated(_, _, _, _, let unsigned): unsigned ? .warning : .notice
         case .state(_, let problem): problem ? .error : .notice
         }
     }
@@ -114,6 +119,8 @@ public struct ControlEvent: Sendable, Hashable, CustomStringConvertible {
             case .cleared(let by): "override \(r.id) cleared by \(by): \(r.target) back to its plan"
             case .expired: "override \(r.id) expired: \(r.target) back to its plan"
             }
+        case .profileActivated(let id, let version, let sha256, let detail, _):
+            return "profile \(id) version \(version.map(String.init) ?? "-") in force (sha256 \(sha256)): \(detail)"
         case .state(let detail, _):
             return "state: \(detail)"
         }

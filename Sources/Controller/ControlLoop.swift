@@ -62,7 +62,8 @@ public actor ControlLoop {
         }
     }
 
-    public let engine: DimmingEngine
+    /// The engine of the profile in force (``activate(_:)`` replaces it).
+    public private(set) var engine: DimmingEngine
     public let board: Board
     /// Circuit index → board output id.
     public let circuitOutputs: [(circuit: Int, output: String)]
@@ -404,6 +405,20 @@ public actor ControlLoop {
     /// or contactor serves them all).
     static func level(of c: CircuitOutput) -> DimLevel {
         c.raised.reduce(c.base.level) { max($0, $1.sample.level) }
+    }
+
+    // MARK: - Profiles
+
+    /// Puts another profile in force at once: its engine (compiled for the same installation)
+    /// decides from now on, tonight's schedule is resolved anew, presence starts idle for its
+    /// sensors; the outputs are written now, through the switching guard. Overrides stay.
+    public func activate(_ engine: DimmingEngine) async {
+        accountExpectedEnergy()
+        self.engine = engine
+        night = nil
+        nightDay = nil
+        presence = engine.idlePresence()
+        await decideAndApply(at: readClocks())
     }
 
     // MARK: - Overrides

@@ -1,3 +1,4 @@
+import ProfileTrust
 import ControlAPI
 import ArgumentParser
 import Ledger
@@ -23,6 +24,7 @@ struct CommandFailure: Error, CustomStringConvertible {
         case let e as LedgerRecorder.ProfileFileError: e.description
         case let e as ModbusError: e.description
         case let e as ControlClientError: e.description
+        case let e as TrustError: e.description
         default: nil
         }
     }

@@ -72,7 +72,8 @@ struct StatusText {
     var text: String {
         var out = "cabinet \(s.cabinet)  board \(s.board)  \(s.program)  up \(Self.uptime(s.uptimeSeconds)) (since \(local(s.startedAt)))\n"
         out += "now      \(local(s.now)) \(s.timeZone)\n"
-        out += "profile  \(s.profile.id)  sha256 \(s.profile.sha256.prefix(16))…  since \(local(s.profile.since))  \(s.profile.path)\n"
+        out += "profile  \(s.profile.id) version \(s.profile.version.map(String.init) ?? "-")  sha256 \(s.profile.sha256.prefix(16))…  "
+            + (s.profile.signer.map { "signed by key \($0)" } ?? "unsigned") + "  since \(local(s.profile.since))  \(s.profile.path)\n"
         out += "clock    " + (s.clock.trusted ? "trusted\n" : "NOT trusted: \(s.clock.reasons.joined(separator: "; ")); every circuit follows its fail-safe\n")
         out += "\ncircuits\n"
         let idWidth = s.circuits.map(\.id.count).max() ?? 0, outWidth = s.circuits.map { ($0.output ?? "-").count }.max() ?? 0

@@ -10,8 +10,9 @@ import Units
 struct ProfileCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "profile",
-        abstract: "Validate profiles and preview what they do.",
-        subcommands: [ValidateProfile.self, PlanProfile.self])
+        abstract: "Validate profiles, preview what they do, sign them, flash them to a running controller, roll them back.",
+        subcommands: [ValidateProfile.self, PlanProfile.self, SignProfile.self, FlashProfile.self, ProfileHistoryCommand.self,
+                      RollbackProfile.self])
 }
 
 /// `lanterne profile validate FILE...`

@@ -9,10 +9,10 @@ import Testing
 @Suite(.serialized) struct ControlAPITests {
     /// A cabinet on `peer` in a new folder, with a one-second minimum cycle (the board's is a
     /// minute: an override would wait for it).
-    static func cabinet(on peer: CabinetPeer, id: String) throws -> (dir: URL, cabinet: String) {
+    static func cabinet(on peer: CabinetPeer, id: String, extra: String = "") throws -> (dir: URL, cabinet: String) {
         let dir = URL(fileURLWithPath: "/tmp").appendingPathComponent("lanterne-control-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let cabinet = try peer.writeCabinet(in: dir, id: id)
+        let cabinet = try peer.writeCabinet(in: dir, id: id, extra: extra)
         let board = dir.appendingPathComponent("board.yaml")
         try String(contentsOf: board, encoding: .utf8).replacingOccurrences(of: "minimumCycle: 1m", with: "minimumCycle: 1s")
             .write(to: board, atomically: true, encoding: .utf8)

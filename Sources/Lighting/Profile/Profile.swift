@@ -19,6 +19,10 @@ public struct Profile: Sendable {
     public var limits: Limits
     /// The file it was loaded from.
     public var location: SourceLocation
+    /// Its version (`version:`, from 1): a controller activates a flashed profile only when its
+    /// version is above the active one's (an old signed profile cannot be replayed); nil in a
+    /// profile that says none.
+    public var version: Int? = nil
 
     public func plan(_ id: String) -> Plan? { plans.first { $0.id == id } }
     public func program(_ id: String) -> Program? { programs.first { $0.id == id } }

@@ -34,11 +34,12 @@ public enum ProfileLoader {
     // MARK: reading
 
     static func read(_ root: SourceNode, _ r: SourceReader) -> Profile? {
-        guard let m = r.mapping(root, allowed: ["profile", "description", "limits", "photocell",
+        guard let m = r.mapping(root, allowed: ["profile", "version", "description", "limits", "photocell",
                                                 "specialDays", "plans", "programs", "groups", "presence"],
                                 required: ["profile", "plans", "programs", "groups"]) else { return nil }
         let id = m["profile"].flatMap(r.identifier)
         let description = m["description"].flatMap(r.string)
+        let version = m["version"].flatMap { r.int($0, in: 1...2_000_000_000) }
         let limits = m["limits"].map { readLimits($0, r) } ?? .default
         let photocell = m["photocell"].map { readPhotocell($0, r) } ?? .default
         let specialDays = m["specialDays"].flatMap { r.sequence($0) }?.compactMap { readSpecialDays($0, r) } ?? []
@@ -50,7 +51,7 @@ public enum ProfileLoader {
         guard let id, m["plans"] != nil, m["programs"] != nil, m["groups"] != nil else { return nil }
         return Profile(id: id, description: description, groups: groups, programs: programs, plans: plans,
                        specialDays: specialDays, presence: presence, photocell: photocell, limits: limits,
-                       location: root.location)
+                       location: root.location, version: version)
     }
 
     static func readLimits(_ n: SourceNode, _ r: SourceReader) -> Limits {
