@@ -4,6 +4,7 @@ import Controller
 import Foundation
 import Glibc
 import Hummingbird
+import Ledger
 import Lighting
 import Logging
 import NIOCore
@@ -79,10 +80,12 @@ public struct ControlServer: Sendable {
     let flasher: ProfileFlasher
     let watch: FaultWatch?
     let progress: LedgerProgress?
+    let inbox: EventInbox
     let logger: Logger
 
     public init(context: Context, loop: ControlLoop, state: StateKeeper, flasher: ProfileFlasher, watch: FaultWatch?,
-                progress: LedgerProgress?, logger: Logger) {
+                progress: LedgerProgress?, inbox: EventInbox, logger: Logger) {
+        self.inbox = inbox
         self.context = context
         self.loop = loop
         self.state = state
@@ -179,6 +182,71 @@ public struct ControlServer: Sendable {
         return ended
     }
 
+    /// `GET /v1/events?since=ISO&kind=K,K&limit=N[&follow]`: the ledger's events (and those
+    /// not recorded yet), oldest first; with `follow`, then each new one as it happens, one
+    /// JSON line each, until the client goes or the controller stops.
+    func events(_ request: Request) async throws -> Response {
+        let q = request.uri.queryParameters
+        var since: Date?
+        if let text = q["since"] {
+            guard let d = ISO8601DateFormatter().date(from: String(text)) else {
+                throw Refusal(.badRequest, "since=\(text) is not an instant: give it as 2026-11-30T18:00:00Z")
+            }
+            since = d
+        }
+        var kinds: Set<LedgerEvent.Kind> = []
+        for k in (q["kind"].map(String.init) ?? "").split(separator: ",") {
+            guard let kind = LedgerEvent.Kind(rawValue: String(k)) else {
+                let all = LedgerEvent.Kind.allCases.map(\.rawValue)
+                throw Refusal(.badRequest, "kind \(k) is not one of \(all.joined(separator: ", "))\(Suggestion.hint(for: String(k), in: all))")
+            }
+            kinds.insert(kind)
+        }
+        let limit = q["limit"].flatMap { Int(String($0)) } ?? 1000
+        guard limit > 0 else { throw Refusal(.badRequest, "limit=\(q["limit"] ?? "") is not a count from 1") }
+        let follow = q["follow"] != nil
+        // Followed from before the backlog is read: an event posted meanwhile is in both, and
+        // skipped the second time by its number.
+        let live = follow ? inbox.subscribe() : nil
+        var lines: [EventLine] = []
+        if let store = progress?.store {
+            do {
+                lines = try store.events(cabinet: context.configuration.site.id, since: since, kinds: kinds, limit: limit).map {
+                    EventLine(seq: $0.seq, at: $0.event.at, kind: $0.event.kind.rawValue, subject: $0.event.subject, detail: $0.event.detail)
+                }
+            } catch {
+                throw Refusal(.internalServerError, "the ledger cannot be read: \(error)")
+            }
+        }
+        let pending = inbox.pending
+        let shown = pending.last?.number ?? 0
+        lines += pending.compactMap { Self.line($0.event, kinds: kinds, since: since) }
+        if lines.count > limit { lines.removeFirst(lines.count - limit) }
+        guard let live else { return try json(EventList(events: lines)) }
+        let backlog = lines, filter = (kinds: kinds, since: since)
+        return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: ResponseBody { writer in
+            let encoder = APICoding.encoder()
+            for l in backlog { try await writer.write(ByteBuffer(bytes: try encoder.encode(l) + Data("\n".utf8))) }
+            // Until the client goes, or the controller stops (the stream is finished then).
+            try await withGracefulShutdownHandler {
+                for await (number, event) in live.events where number > shown {
+                    guard let l = Self.line(event, kinds: filter.kinds, since: filter.since) else { continue }
+                    try await writer.write(ByteBuffer(bytes: try encoder.encode(l) + Data("\n".utf8)))
+                }
+            } onGracefulShutdown: {
+                live.finish()
+            }
+            try await writer.finish(nil)
+        })
+    }
+
+    /// An event not recorded yet, as listed, when it passes the filters.
+    static func line(_ e: ControlEvent, kinds: Set<LedgerEvent.Kind>, since: Date?) -> EventLine? {
+        let event = LedgerKeeper.event(e)
+        guard kinds.isEmpty || kinds.contains(event.kind), since.map({ e.at >= $0 }) ?? true else { return nil }
+        return EventLine(seq: nil, at: event.at, kind: event.kind.rawValue, subject: event.subject, detail: event.detail)
+    }
+
     /// A target must name one of the cabinet's circuits or groups.
     func check(_ target: OverrideRecord.Target) async throws(Refusal) {
         let c = await flasher.current
@@ -232,6 +300,7 @@ public struct ControlServer: Sendable {
             let body = try await request.decode(as: RollbackRequest.self, context: context)
             return try json(try await flasher.rollback(body, by: context.peer()), status: .created)
         }
+        api.get("events") { [self] request, _ in try await events(request) }
         let logger = logger
         let app = Application(
             router: router, configuration: .init(address: .unixDomainSocket(path: socket), serverName: "lanterne"),

@@ -131,7 +131,7 @@ public enum ControllerRun {
             let server = ControlServer(
                 context: .init(configuration: config, program: options.generator, startedAt: startedAt,
                                startedMonotonic: startedMonotonic, ledgerPath: options.ledger),
-                loop: loop, state: state, flasher: flasher, watch: watch, progress: progress, logger: logger)
+                loop: loop, state: state, flasher: flasher, watch: watch, progress: progress, inbox: inbox, logger: logger)
             services.append(.init(service: server.service(socket: socket, group: options.controlGroup), successTerminationBehavior: .ignore))
         }
         let status = "driving \(config.installation.circuits.count) circuit(s) of cabinet \(config.site.id) with profile \(config.profile.id)"

@@ -117,7 +117,7 @@ public struct LedgerKeeper {
         case .input: .input
         case .override: .override
         case .profileActivated: .profile
-        case .state: .ledger
+        case .state, .eventsLost: .ledger
         }
         let subject = switch e.kind {
         case .clockTrusted, .clockUntrusted, .wallClockStepped: "clock"
@@ -128,6 +128,7 @@ public struct LedgerKeeper {
         case .override(let r, _): r.id
         case .profileActivated(let id, _, _, _, _): id
         case .state: "state"
+        case .eventsLost: "events"
         }
         // A level change is worded as the simulation's switching events are, without the
         // circuit (the event's subject).
@@ -146,7 +147,13 @@ public struct LedgerKeeper {
 /// and the registers' values it closed at.
 public final class LedgerProgress: Sendable {
     private let state = Mutex<(end: Date?, registers: [(channel: String, wattHours: Int64)])>((nil, []))
+    private let open = Mutex<LedgerStore?>(nil)
     public init() {}
+    /// The ledger while it is recording (for reading its events).
+    public var store: LedgerStore? {
+        get { open.withLock { $0 } }
+        set { open.withLock { $0 = newValue } }
+    }
     public var lastIntervalEnd: Date? { state.withLock { $0.end } }
     /// Each meter register's and inverter's value (Wh) at the last interval recorded.
     public var registers: [(channel: String, wattHours: Int64)] { state.withLock { $0.registers } }
@@ -158,10 +165,66 @@ public final class LedgerProgress: Sendable {
     }
 }
 
-/// The control loop's events, kept until the next interval is recorded.
+/// The control loop's and the controller's events, kept until the next interval is recorded
+/// (``drain()``), and handed as they come to those who follow them (``subscribe()``: `lanterne
+/// events --follow`). At most ``capacity`` wait: beyond, the oldest are dropped and the next
+/// drain says how many (a ledger that cannot record for days must not fill the memory).
 public final class EventInbox: Sendable {
-    private let events = Mutex<[ControlEvent]>([])
-    public init() {}
-    public func post(_ event: ControlEvent) { events.withLock { $0.append(event) } }
-    public func drain() -> [ControlEvent] { events.withLock { e in defer { e = [] }; return e } }
+    public static let capacity = 100_000
+
+    private struct State {
+        var events: [(number: Int, event: ControlEvent)] = []
+        var posted = 0
+        var dropped = 0
+        var followers: [Int: AsyncStream<(number: Int, event: ControlEvent)>.Continuation] = [:]
+        var nextFollower = 0
+    }
+
+    private let state = Mutex(State())
+    let capacity: Int
+
+    public init(capacity: Int = EventInbox.capacity) { self.capacity = capacity }
+
+    public func post(_ event: ControlEvent) {
+        state.withLock { s in
+            s.posted += 1
+            if s.events.count >= capacity {
+                s.events.removeFirst(s.events.count - capacity + 1)
+                s.dropped += 1
+            }
+            s.events.append((s.posted, event))
+            for follower in s.followers.values { follower.yield((s.posted, event)) }
+        }
+    }
+
+    /// The events posted since the last drain (and, first, how many were dropped meanwhile).
+    public func drain() -> [ControlEvent] {
+        state.withLock { s in
+            var events = s.events.map(\.event)
+            if s.dropped > 0, let first = events.first {
+                events.insert(ControlEvent(at: first.at, kind: .eventsLost(count: s.dropped)), at: 0)
+            }
+            s.events = []
+            s.dropped = 0
+            return events
+        }
+    }
+
+    /// The events not drained yet, with their numbers (in the order posted).
+    public var pending: [(number: Int, event: ControlEvent)] { state.withLock { $0.events } }
+
+    /// Every event posted from now on, with its number, until the stream is dropped or
+    /// finished (`finish`).
+    public func subscribe() -> (events: AsyncStream<(number: Int, event: ControlEvent)>, finish: @Sendable () -> Void) {
+        let (stream, continuation) = AsyncStream.makeStream(of: (number: Int, event: ControlEvent).self, bufferingPolicy: .bufferingNewest(10_000))
+        let id = state.withLock { s in
+            s.nextFollower += 1
+            s.followers[s.nextFollower] = continuation
+            return s.nextFollower
+        }
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.state.withLock { $0.followers.removeValue(forKey: id) }
+        }
+        return (stream, { continuation.finish() })
+    }
 }

@@ -53,7 +53,9 @@ public struct LedgerKeeping: Sendable {
             logger.error("ledger \(path): \(error); the run goes on without a ledger")
             return
         }
+        progress.store = store
         defer {
+            progress.store = nil
             do { try store.close() } catch { logger.error("ledger \(path): \(error)") }
         }
         do {

@@ -356,3 +356,29 @@ public struct ProfileComparison: Sendable, Equatable, Codable {
         }
     }
 }
+
+/// One event of the cabinet, as `lanterne events` lists it: `GET /v1/events` (a list), and each
+/// line of `GET /v1/events?follow` (JSON lines, as they happen).
+public struct EventLine: Sendable, Equatable, Codable {
+    /// Its place in the ledger's chained event table (nil: not recorded yet; it will be with the
+    /// interval in progress).
+    public var seq: Int64?
+    public var at: Date
+    /// The ledger's kinds: switching, fault, override, profile, clock, meterReset, ledger, input.
+    public var kind: String
+    public var subject: String
+    public var detail: String
+    public init(seq: Int64?, at: Date, kind: String, subject: String, detail: String) {
+        self.seq = seq
+        self.at = at
+        self.kind = kind
+        self.subject = subject
+        self.detail = detail
+    }
+}
+
+/// `GET /v1/events`.
+public struct EventList: Sendable, Equatable, Codable {
+    public var events: [EventLine]
+    public init(events: [EventLine]) { self.events = events }
+}

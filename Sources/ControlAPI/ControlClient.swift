@@ -12,6 +12,26 @@ public struct ControlClient: Sendable {
 
     public init(socketPath: String) { self.socketPath = socketPath }
 
+    /// A connection to the controller, speaking HTTP/1.1.
+    private func connect() async throws -> NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart> {
+        try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(unixDomainSocketPath: socketPath) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
+                }
+            }
+    }
+
+    /// Any failure as the client says it: the socket's error with what to do about it.
+    private func described(_ error: any Error) -> ControlClientError {
+        switch error {
+        case let e as ControlClientError: e
+        case let e as IOError: ControlClientError(socket: socketPath, errno: e.errnoCode)
+        default: ControlClientError(socket: socketPath, reason: "\(error)")
+        }
+    }
+
     /// An answer: its HTTP status and body.
     public struct Answer: Sendable {
         public var status: Int
@@ -21,13 +41,7 @@ public struct ControlClient: Sendable {
     /// Sends `method path` with `body` (JSON) and waits for the whole answer.
     public func send(_ method: HTTPMethod, _ path: String, body: Data? = nil) async throws(ControlClientError) -> Answer {
         do {
-            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connect(unixDomainSocketPath: socketPath) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                        return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
-                    }
-                }
+            let channel = try await connect()
             return try await channel.executeThenClose { inbound, outbound in
                 var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
                 head.headers.add(name: "Host", value: "lanterne")
@@ -49,12 +63,43 @@ public struct ControlClient: Sendable {
                 }
                 throw ControlClientError(socket: socketPath, reason: "the controller closed the connection before answering")
             }
-        } catch let error as ControlClientError {
-            throw error
-        } catch let error as IOError {
-            throw ControlClientError(socket: socketPath, errno: error.errnoCode)
         } catch {
-            throw ControlClientError(socket: socketPath, reason: "\(error)")
+            throw described(error)
+        }
+    }
+
+    /// `GET path` whose answer is JSON lines, handed one by one to `line` as they arrive, until
+    /// the controller ends the answer (or the task is cancelled). An error answer is thrown.
+    public func follow(_ path: String, line: @Sendable (Data) throws -> Void) async throws(ControlClientError) {
+        do {
+            let channel = try await connect()
+            try await channel.executeThenClose { inbound, outbound in
+                var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path)
+                head.headers.add(name: "Host", value: "lanterne")
+                try await outbound.write(.head(head))
+                try await outbound.write(.end(nil))
+                var status = 0, pending = Data(), refusal = Data()
+                for try await part in inbound {
+                    switch part {
+                    case .head(let h): status = Int(h.status.code)
+                    case .body(let b):
+                        guard status == 200 else { refusal.append(contentsOf: b.readableBytesView); continue }
+                        pending.append(contentsOf: b.readableBytesView)
+                        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                            try line(pending[pending.startIndex..<newline])
+                            pending = Data(pending[pending.index(after: newline)...])
+                        }
+                    case .end:
+                        guard status == 200 else {
+                            let error = try? APICoding.decoder().decode(APIError.self, from: refusal)
+                            throw ControlClientError(socket: socketPath, status: status, message: error?.error ?? String(decoding: refusal, as: UTF8.self))
+                        }
+                        return
+                    }
+                }
+            }
+        } catch {
+            throw described(error)
         }
     }
 

@@ -43,6 +43,9 @@ public struct ControlEvent: Sendable, Hashable, CustomStringConvertible {
         /// SHA-256 of its file, and who did it with which key (`detail`). `unsigned`: flashed
         /// without a signature (a bench's cabinet file allows it).
         case profileActivated(id: String, version: Int?, sha256: String, detail: String, unsigned: Bool)
+        /// `count` events were dropped before the ledger could record them (it could not record
+        /// for too long: an untrusted clock, a failing ledger).
+        case eventsLost(count: Int)
         /// The controller's state file: read back at a start, or found unusable (`problem`:
         /// the controller then starts from its cabinet file).
         case state(detail: String, problem: Bool)
@@ -76,6 +79,7 @@ public struct ControlEvent: Sendable, Hashable, CustomStringConvertible {
         case .override: .notice
         case .profileActivated(_, _, _, _, let unsigned): unsigned ? .warning : .notice
         case .state(_, let problem): problem ? .error : .notice
+        case .eventsLost: .error
         }
     }
 
@@ -123,6 +127,8 @@ public struct ControlEvent: Sendable, Hashable, CustomStringConvertible {
             return "profile \(id) version \(version.map(String.init) ?? "-") in force (sha256 \(sha256)): \(detail)"
         case .state(let detail, _):
             return "state: \(detail)"
+        case .eventsLost(let count):
+            return "\(count) event(s) were dropped before the ledger could record them (it could not record for too long)"
         }
     }
 }

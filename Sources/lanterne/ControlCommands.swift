@@ -203,3 +203,57 @@ struct OverrideCommand: AsyncParsableCommand {
         }
     }
 }
+
+/// `lanterne events [--since T] [--kind K] [--follow]`
+struct EventsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "events",
+        abstract: "List the running controller's chained events; --follow streams new ones as they happen.",
+        discussion: """
+            The events of the cabinet's ledger (switching, faults, overrides, profiles, clock, \
+            inputs, the controller's own), oldest first, each with its place in the chain (#SEQ), \
+            then those not recorded yet (the interval in progress: '(pending)'). --follow then \
+            prints each new event as it happens, until interrupted or the controller stops.
+            """)
+
+    @Option(help: ArgumentHelp("Only from this instant (2026-11-30T18:00:00Z).", valueName: "instant"))
+    var since: String?
+
+    @Option(help: ArgumentHelp("Only these kinds (repeatable): switching, fault, override, profile, clock, meterReset, ledger, input.",
+                               valueName: "kind"))
+    var kind: [String] = []
+
+    @Option(help: ArgumentHelp("At most this many of the latest (default 100).", valueName: "count"))
+    var limit: Int = 100
+
+    @Flag(help: "Then print each new event as it happens.")
+    var follow = false
+
+    @Flag(help: "One JSON object per line.")
+    var json = false
+
+    @OptionGroup var control: ControlOptions
+
+    func run() async throws {
+        var query = ["limit=\(limit)"]
+        if let since { query.append("since=\(OverrideCommand.Clear.escaped(since))") }
+        if !kind.isEmpty { query.append("kind=\(kind.map(OverrideCommand.Clear.escaped).joined(separator: ","))") }
+        let json = json
+        // Written at once (not buffered): a follower sees each event as it happens.
+        let show: @Sendable (EventLine) -> Void = { e in
+            var text = ""
+            if json, let data = try? APICoding.encoder().encode(e) { text = String(decoding: data, as: UTF8.self) } else {
+                text = "\(InstantText.isoUTC(e.at))  \(e.seq.map { "#\($0)" } ?? "(pending)")  \(e.kind)  \(e.subject)  \(e.detail)"
+            }
+            FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        }
+        if follow {
+            query.append("follow")
+            try await control.client.follow("/v1/events?" + query.joined(separator: "&")) { data in
+                show(try APICoding.decoder().decode(EventLine.self, from: data))
+            }
+        } else {
+            for e in try await control.client.call(.GET, "/v1/events?" + query.joined(separator: "&"), as: EventList.self).events { show(e) }
+        }
+    }
+}

@@ -16,7 +16,7 @@ struct Lanterne: AsyncParsableCommand {
             2 on a usage error.
             """,
         version: LanterneVersion.string,
-        subcommands: [AstroCommand.self, ProfileCommand.self, SimulateCommand.self, LedgerCommand.self, RoiCommand.self, ReportCommand.self, BoardCommand.self, ModbusCommand.self, RunCommand.self, StatusCommand.self, OverrideCommand.self, KeysCommand.self])
+        subcommands: [AstroCommand.self, ProfileCommand.self, SimulateCommand.self, LedgerCommand.self, RoiCommand.self, ReportCommand.self, BoardCommand.self, ModbusCommand.self, RunCommand.self, StatusCommand.self, OverrideCommand.self, EventsCommand.self, KeysCommand.self])
 
     static func main() async {
         do {

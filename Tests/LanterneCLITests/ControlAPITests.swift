@@ -204,6 +204,51 @@ import Testing
         }
     }
 
+    /// `lanterne events`: the ledger's events and those not recorded yet, filtered; `--follow`
+    /// prints each new one as it happens and ends when the controller stops.
+    @Test func eventsListedAndFollowed() async throws {
+        try RunLedgerTests.declareKernelClockSynchronised()
+        let peer = try CabinetPeer(timeScale: 1)
+        let (dir, cabinet) = try Self.cabinet(on: peer, id: "events")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let ledger = dir.appendingPathComponent("ledger.sqlite").path
+        let (process, err) = try await Self.start(cabinet, in: dir, extra: ["--ledger", ledger, "--interval", "1s"])
+        defer { _ = Self.stop(process, err) }
+        let socket = dir.appendingPathComponent("control.sock").path
+
+        let follower = Process()
+        follower.executableURL = CLIRunner.executable
+        follower.arguments = ["events", "--follow", "--kind", "override", "--control", socket]
+        let out = Pipe()
+        follower.standardOutput = out
+        try follower.run()
+        try await Task.sleep(for: .milliseconds(500))
+        let set = try CLIRunner.run(["override", "--level", "20", "--circuit", "c3", "--for", "1m", "--reason", "followed", "--control", socket])
+        #expect(set.status == 0, "\(set)")
+        // The follower prints it at once, before the ledger records it.
+        let first = out.fileHandleForReading.availableData
+        #expect(String(decoding: first, as: UTF8.self).contains("(pending)  override  ovr-"), "\(String(decoding: first, as: UTF8.self))")
+
+        try await Task.sleep(for: .milliseconds(2500))   // recorded by the ledger's next intervals
+        let listed = try CLIRunner.run(["events", "--kind", "override", "--kind", "ledger", "--control", socket])
+        #expect(listed.status == 0, "\(listed)")
+        let lines = listed.stdout.split(separator: "\n")
+        #expect(lines.contains { $0.contains("#") && $0.contains("override  ovr-") && $0.contains("followed") }, "\(listed.stdout)")
+        #expect(lines.contains { $0.contains("ledger  run  lanterne") }, "\(listed.stdout)")
+        #expect(!lines.contains { $0.contains("  switching  ") }, "\(listed.stdout)")
+        let json = try CLIRunner.run(["events", "--json", "--limit", "3", "--control", socket])
+        #expect(json.stdout.split(separator: "\n").count == 3, "\(json.stdout)")
+        let wrong = try CLIRunner.run(["events", "--kind", "overide", "--control", socket])
+        #expect(wrong.status == 1 && wrong.stderr.contains("kind overide is not one of") && wrong.stderr.contains("did you mean 'override'?"), "\(wrong)")
+
+        // The controller stops: so does the follower.
+        _ = Self.stop(process, err)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while follower.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!follower.isRunning, "the follower outlived the controller")
+        if follower.isRunning { follower.terminate() }
+    }
+
     /// A second user, outside the socket's group, is refused by the kernel; once in the group,
     /// the same user is answered.
     @Test func theSocketAnswersOnlyItsGroup() async throws {

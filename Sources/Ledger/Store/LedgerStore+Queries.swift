@@ -137,3 +137,34 @@ extension LedgerStore {
         try lastRegisterReading(cabinet: cabinetID, meter: meterID)?.wattHours
     }
 }
+
+extension LedgerStore {
+    /// A cabinet's chained events from `since` (inclusive; nil: from the first), of `kinds`
+    /// (empty: every kind), oldest first, at most `limit` of the latest: each with its place in
+    /// the chain's event table.
+    ///
+    /// - Throws: ``LedgerError/readFailed(path:reason:)``.
+    public func events(cabinet cabinetID: String, since: Date? = nil, kinds: Set<LedgerEvent.Kind> = [],
+                       limit: Int = 1000) throws(LedgerError) -> [(seq: Int64, event: LedgerEvent)] {
+        let kindList = kinds.map(\.rawValue).sorted()
+        return try read { db in
+            var sql = "SELECT seq, at_unix, kind, subject, detail FROM event WHERE cabinet_id = ?"
+            var arguments: [any DatabaseValueConvertible] = [cabinetID]
+            if let since {
+                sql += " AND at_unix >= ?"
+                arguments.append(Int64(since.timeIntervalSince1970.rounded(.down)))
+            }
+            if !kindList.isEmpty {
+                sql += " AND kind IN (\(kindList.map { _ in "?" }.joined(separator: ", ")))"
+                arguments.append(contentsOf: kindList)
+            }
+            sql += " ORDER BY seq DESC LIMIT ?"
+            arguments.append(limit)
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).reversed().map { row in
+                let kind = LedgerEvent.Kind(rawValue: row[2]) ?? .ledger
+                return (row[0] as Int64, LedgerEvent(cabinetID: cabinetID, at: Date(timeIntervalSince1970: TimeInterval(row[1] as Int64)),
+                                                     kind: kind, subject: row[3], detail: row[4]))
+            }
+        }
+    }
+}
