@@ -156,7 +156,7 @@ let package = Package(
         .testTarget(
             name: "CabinetServiceTests",
             dependencies: ["CabinetService", "Controller", "Cabinet", "Astronomy", "BoardFiles", "HAL", "Lighting", "Ledger", "Recording", "Units",
-                           "ModbusTestSupport", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")],
+                           "ModbusTestSupport", "ControlAPI", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .testTarget(
             name: "LedgerTests",

@@ -72,6 +72,14 @@ public struct ControlServer: Sendable {
         public var startedAt: Date
         public var startedMonotonic: ContinuousClock.Instant
         public var ledgerPath: String?
+        public init(configuration: CabinetConfiguration, program: String, startedAt: Date, startedMonotonic: ContinuousClock.Instant,
+                    ledgerPath: String?) {
+            self.configuration = configuration
+            self.program = program
+            self.startedAt = startedAt
+            self.startedMonotonic = startedMonotonic
+            self.ledgerPath = ledgerPath
+        }
     }
 
     let context: Context
@@ -189,7 +197,8 @@ public struct ControlServer: Sendable {
         let q = request.uri.queryParameters
         var since: Date?
         if let text = q["since"] {
-            guard let d = ISO8601DateFormatter().date(from: String(text)) else {
+            guard let d = (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(String(text)))
+                    ?? (try? Date.ISO8601FormatStyle().parse(String(text))) else {
                 throw Refusal(.badRequest, "since=\(text) is not an instant: give it as 2026-11-30T18:00:00Z")
             }
             since = d
@@ -271,6 +280,16 @@ public struct ControlServer: Sendable {
     /// controller is replaced; one that a running controller answers on is not (that is an
     /// error in the log, and the run goes on without its API).
     public func service(socket: String, group: String) -> some Service {
+        let logger = logger
+        let app = Application(
+            router: router(), configuration: .init(address: .unixDomainSocket(path: socket), serverName: "lanterne"),
+            onServerRunning: { _ in Self.secure(socket: socket, group: group, logger: logger) },
+            logger: logger)
+        return ControlService(app: app, socket: socket, logger: logger)
+    }
+
+    /// The API's routes (docs/openapi.yaml describes them: a test checks they agree).
+    public func router() -> Router<ControlRequestContext> {
         let router = Router(context: ControlRequestContext.self)
         router.middlewares.add(ErrorBody())
         let api = router.group("v1")
@@ -301,12 +320,7 @@ public struct ControlServer: Sendable {
             return try json(try await flasher.rollback(body, by: context.peer()), status: .created)
         }
         api.get("events") { [self] request, _ in try await events(request) }
-        let logger = logger
-        let app = Application(
-            router: router, configuration: .init(address: .unixDomainSocket(path: socket), serverName: "lanterne"),
-            onServerRunning: { _ in Self.secure(socket: socket, group: group, logger: logger) },
-            logger: logger)
-        return ControlService(app: app, socket: socket, logger: logger)
+        return router
     }
 
     /// Mode 0660, and the group's when it exists (else 0600: the owner's alone).
@@ -367,11 +381,11 @@ struct ControlService: Service {
 }
 
 /// A request's context: hummingbird's, and the connection, for its peer's user.
-struct ControlRequestContext: RequestContext {
-    var coreContext: CoreRequestContextStorage
+public struct ControlRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
     let channel: any Channel
 
-    init(source: ApplicationRequestContextSource) {
+    public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         channel = source.channel
     }

@@ -43,7 +43,13 @@ public struct LedgerKeeping: Sendable {
             logger.notice("ledger \(path): waiting for a trusted clock before recording (intervals carry wall-clock instants)")
         }
         while await loop.clockTrust?.isTrusted != true {
-            do { try await Task.sleep(for: .milliseconds(200)) } catch { return }
+            do { try await Task.sleep(for: .milliseconds(200)) } catch { break }
+        }
+        // A run stopped early still records its start, its events and its stop, if the clock is
+        // trusted by then.
+        guard await loop.clockTrust?.isTrusted == true else {
+            logger.notice("ledger \(path): the run stopped before the clock was trusted: nothing recorded")
+            return
         }
         let store: LedgerStore
         let isNew = !FileManager.default.fileExists(atPath: path)

@@ -172,18 +172,28 @@ public struct APIError: Sendable, Equatable, Codable {
     }
 }
 
-/// The JSON coders of the API: instants in ISO 8601 (UTC).
+/// The JSON coders of the API: instants in ISO 8601 (UTC) with milliseconds
+/// (`2026-11-30T23:39:48.120Z`); read with or without them.
 public enum APICoding {
     public static func encoder() -> JSONEncoder {
         let e = JSONEncoder()
-        e.dateEncodingStrategy = .iso8601
+        e.dateEncodingStrategy = .custom { date, encoder in
+            var c = encoder.singleValueContainer()
+            try c.encode(Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date))
+        }
         e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return e
     }
 
     public static func decoder() -> JSONDecoder {
         let d = JSONDecoder()
-        d.dateDecodingStrategy = .iso8601
+        d.dateDecodingStrategy = .custom { decoder in
+            let c = try decoder.singleValueContainer()
+            let text = try c.decode(String.self)
+            if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
+            if let date = try? Date.ISO8601FormatStyle().parse(text) { return date }
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "'\(text)' is not an instant (2026-11-30T23:39:48Z)")
+        }
         return d
     }
 }

@@ -38,8 +38,17 @@ public struct ControlClient: Sendable {
         public var body: Data
     }
 
-    /// Sends `method path` with `body` (JSON) and waits for the whole answer.
+    /// Sends `method path` with `body` (JSON) and waits for the whole answer. A `GET` whose
+    /// connection closed before any answer is sent once more (it changes nothing).
     public func send(_ method: HTTPMethod, _ path: String, body: Data? = nil) async throws(ControlClientError) -> Answer {
+        do {
+            return try await sendOnce(method, path, body: body)
+        } catch where method == .GET && error.status == nil && !error.message.hasPrefix("cannot reach") {
+            return try await sendOnce(method, path, body: body)
+        }
+    }
+
+    private func sendOnce(_ method: HTTPMethod, _ path: String, body: Data?) async throws(ControlClientError) -> Answer {
         do {
             let channel = try await connect()
             return try await channel.executeThenClose { inbound, outbound in
@@ -50,9 +59,16 @@ public struct ControlClient: Sendable {
                     head.headers.add(name: "Content-Type", value: "application/json")
                     head.headers.add(name: "Content-Length", value: "\(body.count)")
                 }
-                try await outbound.write(.head(head))
-                if let body { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
-                try await outbound.write(.end(nil))
+                // A controller that answers before it has read everything (a refusal) may close
+                // the connection meanwhile: its answer is read all the same.
+                var unsent: (any Error)?
+                do {
+                    try await outbound.write(.head(head))
+                    if let body { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
+                    try await outbound.write(.end(nil))
+                } catch {
+                    unsent = error
+                }
                 var answer = Answer(status: 0, body: Data())
                 for try await part in inbound {
                     switch part {
@@ -61,7 +77,7 @@ public struct ControlClient: Sendable {
                     case .end: return answer
                     }
                 }
-                throw ControlClientError(socket: socketPath, reason: "the controller closed the connection before answering")
+                throw unsent ?? ControlClientError(socket: socketPath, reason: "the controller closed the connection before answering")
             }
         } catch {
             throw described(error)

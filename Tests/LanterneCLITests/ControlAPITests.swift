@@ -33,6 +33,57 @@ import Testing
         throw TestbedError("the control socket never answered: \(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))")
     }
 
+    /// An instant as the API writes it (with milliseconds).
+    static func instant(_ text: String) -> Date? {
+        try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)
+    }
+
+    /// `lanterne events --follow --json --kind override`, its lines collected as they come.
+    final class Follower: @unchecked Sendable {
+        let process = Process()
+        private let lock = NSLock()
+        private var collected: [[String: Any]] = []
+
+        init(socket: String) throws {
+            process.executableURL = CLIRunner.executable
+            process.arguments = ["events", "--follow", "--json", "--kind", "override", "--control", socket]
+            let out = Pipe()
+            process.standardOutput = out
+            try process.run()
+            let handle = out.fileHandleForReading
+            Thread.detachNewThread { [self] in
+                var pending = Data()
+                while true {
+                    let chunk = handle.availableData
+                    if chunk.isEmpty { return }
+                    pending.append(chunk)
+                    while let nl = pending.firstIndex(of: 10) {
+                        if let o = try? JSONSerialization.jsonObject(with: pending[pending.startIndex..<nl]) as? [String: Any] {
+                            lock.lock(); collected.append(o); lock.unlock()
+                        }
+                        pending = Data(pending[pending.index(after: nl)...])
+                    }
+                }
+            }
+        }
+
+        var lines: [[String: Any]] { lock.lock(); defer { lock.unlock() }; return collected }
+
+        /// The instant of the first event whose detail contains `text`, waiting up to `limit`.
+        func instant(of text: String, limit: Duration) async throws -> Date? {
+            let end = ContinuousClock.now + limit
+            while ContinuousClock.now < end {
+                if let line = lines.first(where: { ($0["detail"] as? String)?.contains(text) == true }) {
+                    return (line["at"] as? String).flatMap { ControlAPITests.instant($0) }
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            return nil
+        }
+
+        func stop() { if process.isRunning { process.terminate() } }
+    }
+
     static func stop(_ process: Process, _ err: Pipe) -> String {
         if process.isRunning { process.terminate() }
         let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -87,6 +138,8 @@ import Testing
         #expect(text.status == 0 && text.stdout.contains("cabinet control") && text.stdout.contains("c1  k1"), "\(text)")
 
         // The opposite of the plan, for 3 s (after the minimum cycle of the start's write).
+        let follower = try Follower(socket: socket)
+        defer { follower.stop() }
         try await Task.sleep(for: .milliseconds(1200))
         let set = try CLIRunner.run(["override", "--level", wasOn ? "0" : "100", "--circuit", "c1", "--for", "3s",
                                      "--reason", "lamp change", "--control", socket])
@@ -100,12 +153,14 @@ import Testing
         #expect((overrides.first?["by"] as? String)?.contains("uid 0") == true, "\(overrides)")
         #expect(Self.circuit(during, "c1")["override"] as? String == overrides.first?["id"] as? String)
         #expect(Self.circuit(during, "c2")["override"] == nil)
-        let until = try #require((overrides.first?["until"] as? String).flatMap { ISO8601DateFormatter().date(from: $0) })
+        let until = try #require((overrides.first?["until"] as? String).flatMap { Self.instant($0) })
 
-        // Its end: back to the plan within a second of it.
-        let back = try await Self.waitFor(peer, on: wasOn, limit: .seconds(6))
-        let late = try #require(back, "k1 never went back to its plan").timeIntervalSince(until)
-        #expect(late < 1.0, "the override ended \(late) s after its end")
+        // Its end: the controller ends it within a second of it (its event's instant, taken when
+        // its step decides), and the contactor follows.
+        let ended = try await follower.instant(of: "expired: circuit c1", limit: .seconds(8))
+        let late = try #require(ended, "no expiry event: \(follower.lines)").timeIntervalSince(until)
+        #expect(late > -0.002 && late < 1.0, "the override ended \(late) s after its end")   // instants to the millisecond
+        #expect(try await Self.waitFor(peer, on: wasOn, limit: .seconds(5)) != nil, "k1 never went back to its plan")
         #expect((try Self.status(socket)["overrides"] as? [Any])?.isEmpty == true)
 
         // Refusals, each with a message to act on.
@@ -161,14 +216,17 @@ import Testing
 
         (process, err) = try await Self.start(cabinet, in: dir)
         defer { _ = Self.stop(process, err) }
+        let follower = try Follower(socket: socket)
+        defer { follower.stop() }
         let after = try Self.status(socket)
         let overrides = after["overrides"] as? [[String: Any]] ?? []
         #expect(overrides.count == 1, "\(after)")
         #expect(Self.circuit(after, "c1")["override"] as? String == overrides.first?["id"] as? String)
-        let until = try #require((overrides.first?["until"] as? String).flatMap { ISO8601DateFormatter().date(from: $0) })
-        let back = try await Self.waitFor(peer, on: wasOn, limit: .seconds(10))
-        let late = try #require(back, "k1 never went back to its plan").timeIntervalSince(until)
-        #expect(late < 1.0, "the override ended \(late) s after its end")
+        let until = try #require((overrides.first?["until"] as? String).flatMap { Self.instant($0) })
+        let ended = try await follower.instant(of: "expired: circuit c1", limit: .seconds(12))
+        let late = try #require(ended, "no expiry event: \(follower.lines)").timeIntervalSince(until)
+        #expect(late > -0.002 && late < 1.0, "the override ended \(late) s after its end")   // instants to the millisecond
+        #expect(try await Self.waitFor(peer, on: wasOn, limit: .seconds(5)) != nil, "k1 never went back to its plan")
         let log = Self.stop(process, err)
         #expect(log.contains("1 override(s) in force again"), "\(log)")
         #expect(log.contains("resumed from the state file: circuit c1"), "\(log)")
