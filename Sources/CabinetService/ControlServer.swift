@@ -29,9 +29,9 @@ public actor StateKeeper {
         self.loop = loop
     }
 
-    /// Where flashed profiles are kept: `profiles/` beside the state file (nil: no state file).
+    /// Where flashed profiles are kept: `flashed-profiles/` beside the state file (nil: no state file).
     public nonisolated var profilesDirectory: String? {
-        file.map { (($0.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("profiles") }
+        file.map { (($0.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("flashed-profiles") }
     }
 
     /// The highest version ever in force here.

@@ -21,7 +21,7 @@ import Units
 /// 3. its `version:` must be above the highest this controller has activated: an old signed
 ///    profile cannot be replayed (``rollback(_:by:)`` re-activates one, on purpose);
 /// 4. a dry run stops here and compares: tonight's plan per group, a year simulated with each;
-/// 5. the file and its signature are stored beside the state file (`profiles/SHA256.yaml`);
+/// 5. the file and its signature are stored beside the state file (`flashed-profiles/SHA256.yaml`);
 /// 6. the state file is written with it in force (atomic: the commit point — a crash before
 ///    it leaves the old profile, after it the new one);
 /// 7. the control loop gets its engine and writes the outputs; an event records who flashed

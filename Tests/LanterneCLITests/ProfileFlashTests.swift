@@ -92,7 +92,7 @@ import Testing
         let flash = try b.cli(["profile", "flash", b.path(v2)])
         #expect(flash.status == 0 && flash.stdout.contains("profile gpio-sim-check version 2 in force"), "\(flash)")
         let after = try await b.status()
-        #expect(after.profile.version == 2 && after.profile.signer != nil && after.profile.path.contains("/profiles/"))
+        #expect(after.profile.version == 2 && after.profile.signer != nil && after.profile.path.contains("/flashed-profiles/"))
         #expect(after.circuits.first { $0.id == "c1" }?.reason.contains("street-v2") == true, "\(after.circuits)")
         // Replayed: refused, nothing changes.
         let replay = try b.cli(["profile", "flash", b.path(v2)])
