@@ -9,6 +9,7 @@ let package = Package(
     dependencies: [
         .package(name: "Lanterne", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         .executableTarget(
@@ -18,6 +19,20 @@ let package = Package(
                 .product(name: "Astronomy", package: "Lanterne"),
             ],
             path: "Benchmarks/AstronomyBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+        .executableTarget(
+            name: "ControlBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Cabinet", package: "Lanterne"),
+                .product(name: "CabinetService", package: "Lanterne"),
+                .product(name: "ControlAPI", package: "Lanterne"),
+                .product(name: "Lighting", package: "Lanterne"),
+                .product(name: "ModbusTestSupport", package: "Lanterne"),
+                .product(name: "ProfileTrust", package: "Lanterne"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/ControlBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
         .executableTarget(
             name: "LedgerBenchmarks",
