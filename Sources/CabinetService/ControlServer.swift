@@ -288,10 +288,14 @@ public struct ControlServer: Sendable {
         return ControlService(app: app, socket: socket, logger: logger)
     }
 
-    /// The API's routes (docs/openapi.yaml describes them: a test checks they agree).
-    public func router() -> Router<ControlRequestContext> {
+    /// The API's routes (docs/openapi.yaml describes them: a test checks they agree), behind
+    /// `middleware` (the TCP listener's authentication).
+    public func router() -> Router<ControlRequestContext> { router(middleware: nil) }
+
+    func router(middleware: BearerAuthentication?) -> Router<ControlRequestContext> {
         let router = Router(context: ControlRequestContext.self)
         router.middlewares.add(ErrorBody())
+        if let middleware { router.middlewares.add(middleware) }
         let api = router.group("v1")
         api.get("status") { [self] _, _ in try json(await status()) }
         api.get("overrides") { [self] _, _ in try json(OverrideList(overrides: await loop.overrides)) }
@@ -384,6 +388,8 @@ struct ControlService: Service {
 public struct ControlRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     let channel: any Channel
+    /// Who, once authenticated on TCP (a token's name).
+    var identity: String?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -392,6 +398,7 @@ public struct ControlRequestContext: RequestContext {
 
     /// The connecting process's user ("alice (uid 1000)"), from SO_PEERCRED.
     func peer() async -> String {
+        if let identity { return identity }
         guard let provider = channel as? SocketOptionProvider,
               let cred = try? await provider.unsafeGetSocketOption(level: .socket, name: .init(rawValue: SO_PEERCRED)).get() as PeerCredentials
         else { return "unknown" }

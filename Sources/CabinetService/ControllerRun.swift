@@ -48,6 +48,8 @@ public enum ControllerRun {
         public var controlGroup = "lanterne"
         /// The state file (nil: the overrides last until the process ends).
         public var state: String?
+        /// The control API on TCP too (`--https`).
+        public var remote: RemoteAccess?
 
         public init(ledger: String?, intervalSeconds: Int, generator: String) {
             self.ledger = ledger
@@ -58,6 +60,7 @@ public enum ControllerRun {
 
     /// Opens the hardware, runs the services until a signal, then releases the hardware.
     public static func run(_ cabinetFile: CabinetConfiguration, options: Options, logger: Logger) async throws {
+        if let problem = options.remote?.problem { throw RunRefused(description: problem) }
         let inbox = EventInbox()
         // The state file first: the profile in force may be a flashed one.
         let resumed = try resume(cabinetFile, options: options, logger: logger)
@@ -133,6 +136,13 @@ public enum ControllerRun {
                                startedMonotonic: startedMonotonic, ledgerPath: options.ledger),
                 loop: loop, state: state, flasher: flasher, watch: watch, progress: progress, inbox: inbox, logger: logger)
             services.append(.init(service: server.service(socket: socket, group: options.controlGroup), successTerminationBehavior: .ignore))
+        }
+        if let remote = options.remote {
+            let server = ControlServer(
+                context: .init(configuration: config, program: options.generator, startedAt: startedAt,
+                               startedMonotonic: startedMonotonic, ledgerPath: options.ledger),
+                loop: loop, state: state, flasher: flasher, watch: watch, progress: progress, inbox: inbox, logger: logger)
+            services.append(.init(service: try server.service(remote), successTerminationBehavior: .ignore))
         }
         let status = "driving \(config.installation.circuits.count) circuit(s) of cabinet \(config.site.id) with profile \(config.profile.id)"
         services.append(.init(service: SystemdService(loop: loop, status: status, logger: logger), successTerminationBehavior: .ignore))
@@ -213,6 +223,9 @@ public enum ControllerRun {
     }
 
     struct Unusable: Error, CustomStringConvertible { var description: String }
+
+    /// A run that does not start: what it was asked for cannot be served safely.
+    public struct RunRefused: Error, CustomStringConvertible { public var description: String }
 
     /// The cabinet with a flashed profile's stored copy, checked whole and valid.
     static func flashed(_ kept: ActiveProfile, cabinet: CabinetConfiguration) -> Result<CabinetConfiguration, Unusable> {

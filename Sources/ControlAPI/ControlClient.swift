@@ -2,25 +2,75 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// The technician's side of the control API: one HTTP/1.1 request to a running controller over
 /// its Unix socket, through SwiftNIO. The commands `lanterne status`, `lanterne override`...
 /// use it.
 public struct ControlClient: Sendable {
-    /// The controller's socket.
+    /// Where the controller answers.
+    public enum Endpoint: Sendable {
+        /// Its Unix socket.
+        case socket(String)
+        /// Its TCP listener (`lanterne run --https`), with TLS or (loopback only) without, trusting
+        /// the server's certificate by `caFile` (nil: the system's roots).
+        case tcp(host: String, port: Int, tls: Bool, caFile: String?)
+    }
+
+    public let endpoint: Endpoint
+    /// The bearer token sent on TCP.
+    public let token: String?
+    /// The controller's place, for messages: the socket's path or the URL.
     public let socketPath: String
 
-    public init(socketPath: String) { self.socketPath = socketPath }
+    public init(socketPath: String) {
+        self.endpoint = .socket(socketPath)
+        self.token = nil
+        self.socketPath = socketPath
+    }
+
+    /// `https://HOST:PORT` (or `http://` on loopback), with the token and the certificate
+    /// authority to trust.
+    public init(url: String, token: String?, caFile: String?) throws(ControlClientError) {
+        guard let u = URLComponents(string: url), let scheme = u.scheme, scheme == "https" || scheme == "http", let host = u.host else {
+            throw ControlClientError(socket: url, reason: "--controller \(url) is not https://HOST:PORT")
+        }
+        self.endpoint = .tcp(host: host, port: u.port ?? (scheme == "https" ? 443 : 80), tls: scheme == "https", caFile: caFile)
+        self.token = token
+        self.socketPath = url
+    }
 
     /// A connection to the controller, speaking HTTP/1.1.
     private func connect() async throws -> NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart> {
-        try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connect(unixDomainSocketPath: socketPath) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
-                }
+        let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let http: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>> = { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
             }
+        }
+        switch endpoint {
+        case .socket(let path):
+            return try await bootstrap.connect(unixDomainSocketPath: path, channelInitializer: http)
+        case .tcp(let host, let port, let tls, let caFile):
+            guard tls else { return try await bootstrap.connect(host: host, port: port, channelInitializer: http) }
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            if let caFile { configuration.trustRoots = .file(caFile) }
+            let context = try NIOSSLContext(configuration: configuration)
+            return try await bootstrap.connect(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: host.first?.isNumber == true ? nil : host))
+                }.flatMap { http(channel) }
+            }
+        }
+    }
+
+    /// The request's head, with the token on TCP.
+    private func head(_ method: HTTPMethod, _ path: String) -> HTTPRequestHead {
+        var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
+        head.headers.add(name: "Host", value: "lanterne")
+        if let token { head.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        return head
     }
 
     /// Any failure as the client says it: the socket's error with what to do about it.
@@ -28,6 +78,12 @@ public struct ControlClient: Sendable {
         switch error {
         case let e as ControlClientError: e
         case let e as IOError: ControlClientError(socket: socketPath, errno: e.errnoCode)
+        case let e as NIOSSLError:
+            if case .handshakeFailed(let why) = e, "\(why)".contains("CERTIFICATE_VERIFY_FAILED") {
+                ControlClientError(socket: socketPath, reason: "\(socketPath): the controller's certificate is not one this client trusts (give --ca-file: its certificate, or its authority's)")
+            } else {
+                ControlClientError(socket: socketPath, reason: "\(socketPath): TLS failed: \(e)")
+            }
         default: ControlClientError(socket: socketPath, reason: "\(error)")
         }
     }
@@ -52,8 +108,7 @@ public struct ControlClient: Sendable {
         do {
             let channel = try await connect()
             return try await channel.executeThenClose { inbound, outbound in
-                var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
-                head.headers.add(name: "Host", value: "lanterne")
+                var head = head(method, path)
                 head.headers.add(name: "Connection", value: "close")
                 if let body {
                     head.headers.add(name: "Content-Type", value: "application/json")
@@ -90,9 +145,7 @@ public struct ControlClient: Sendable {
         do {
             let channel = try await connect()
             try await channel.executeThenClose { inbound, outbound in
-                var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path)
-                head.headers.add(name: "Host", value: "lanterne")
-                try await outbound.write(.head(head))
+                try await outbound.write(.head(head(.GET, path)))
                 try await outbound.write(.end(nil))
                 var status = 0, pending = Data(), refusal = Data()
                 for try await part in inbound {
@@ -119,6 +172,14 @@ public struct ControlClient: Sendable {
         }
     }
 
+    /// An error answer as the error it is (nothing for a 2xx answer).
+    public func check(_ answer: Answer) throws(ControlClientError) {
+        guard !(200..<300).contains(answer.status) else { return }
+        let error = try? APICoding.decoder().decode(APIError.self, from: answer.body)
+        let message = error?.error ?? String(decoding: answer.body, as: UTF8.self)
+        throw ControlClientError(socket: socketPath, status: answer.status, message: message, findings: error?.findings ?? [])
+    }
+
     /// Sends a request and decodes a 2xx answer as `T`; an error answer becomes a
     /// ``ControlClientError`` with the controller's message.
     public func call<T: Decodable>(_ method: HTTPMethod, _ path: String, body: (some Encodable)? = Optional<Int>.none,
@@ -128,11 +189,7 @@ public struct ControlClient: Sendable {
             do { data = try APICoding.encoder().encode(body) } catch { throw ControlClientError(socket: socketPath, reason: "\(error)") }
         }
         let answer = try await send(method, path, body: data)
-        guard (200..<300).contains(answer.status) else {
-            let error = try? APICoding.decoder().decode(APIError.self, from: answer.body)
-            let message = error?.error ?? String(decoding: answer.body, as: UTF8.self)
-            throw ControlClientError(socket: socketPath, status: answer.status, message: message, findings: error?.findings ?? [])
-        }
+        try check(answer)
         do { return try APICoding.decoder().decode(T.self, from: answer.body) } catch {
             throw ControlClientError(socket: socketPath, reason: "the controller's answer to \(method) \(path) is not what this program reads: \(error)")
         }
@@ -163,7 +220,7 @@ public struct ControlClientError: Error, CustomStringConvertible, Sendable {
 
     init(socket: String, errno e: Int32) {
         let hint = switch e {
-        case ENOENT, ECONNREFUSED: "; is 'lanterne run' running with this control socket (--control)?"
+        case ENOENT, ECONNREFUSED: "; is 'lanterne run' running, serving this (--control, --https)?"
         case EACCES, EPERM: "; the socket is for the members of its group (lanterne): add your user to it, then log in again"
         default: ""
         }

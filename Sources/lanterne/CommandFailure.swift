@@ -1,3 +1,4 @@
+import CabinetService
 import ProfileTrust
 import ControlAPI
 import ArgumentParser
@@ -25,6 +26,7 @@ struct CommandFailure: Error, CustomStringConvertible {
         case let e as ModbusError: e.description
         case let e as ControlClientError: e.description
         case let e as TrustError: e.description
+        case let e as ControllerRun.RunRefused: e.description
         default: nil
         }
     }

@@ -22,11 +22,9 @@ struct StatusCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let answer = try await control.client.send(.GET, "/v1/status")
-        guard answer.status == 200 else {
-            _ = try await control.client.call(.GET, "/v1/status", as: CabinetStatus.self)   // throws the refusal
-            return
-        }
+        let client = try control.client
+        let answer = try await client.send(.GET, "/v1/status")
+        try client.check(answer)
         if json {
             print(String(decoding: answer.body, as: UTF8.self))
             return

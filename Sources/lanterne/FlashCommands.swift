@@ -1,4 +1,5 @@
 import ArgumentParser
+import CabinetService
 import ControlAPI
 import Foundation
 import Lighting
@@ -10,8 +11,41 @@ import Units
 struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
-        abstract: "Ed25519 key pairs that sign profiles.",
-        subcommands: [Generate.self])
+        abstract: "Ed25519 key pairs that sign profiles; tokens that open a controller's HTTPS control API.",
+        subcommands: [Generate.self, Token.self])
+
+    struct Token: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "token",
+            abstract: "Make a bearer token for the control API on TCP: its SHA-256 is added to the tokens file, the token is printed once.",
+            discussion: "Give the token to its holder (lanterne --controller URL --token-file F); the controller keeps only its hash. Remove the line to revoke it.")
+
+        @Option(help: ArgumentHelp("Its holder, as changes will name them.", valueName: "name"))
+        var name: String
+
+        @Option(help: ArgumentHelp("The controller's tokens file (lanterne run --control-tokens).", valueName: "file"))
+        var tokens: String = "/etc/lanterne/control-tokens"
+
+        func validate() throws {
+            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.@".contains($0) }) else {
+                throw ValidationError("--name '\(name)' must be letters, digits, '-', '_', '.' or '@'")
+            }
+        }
+
+        func run() throws {
+            let (token, line) = TokenBook.make(name: name)
+            var text = (try? String(contentsOfFile: tokens, encoding: .utf8)) ?? "# Lanterne control API tokens: NAME SHA256 (lanterne keys token)\n"
+            if TokenBook(path: tokens).names.contains(name) { throw CommandFailure("\(tokens) already has a token for \(name): remove its line first") }
+            if !text.hasSuffix("\n") { text += "\n" }
+            text += line + "\n"
+            let existed = FileManager.default.fileExists(atPath: tokens)
+            guard FileManager.default.createFile(atPath: tokens, contents: Data(text.utf8), attributes: existed ? nil : [.posixPermissions: 0o640]) else {
+                throw CommandFailure("cannot write \(tokens)")
+            }
+            print(token)
+            Console.stderr("\(tokens): token of \(name) added (only its SHA-256 is kept; the token above is shown once)\n")
+        }
+    }
 
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -137,13 +137,38 @@ struct Percent: ArgumentValue {
     }
 }
 
-/// `--control PATH`: the controller's control socket.
+/// `--control PATH`: the controller's control socket; or `--controller URL --token-file F`: its
+/// HTTPS listener.
 struct ControlOptions: ParsableArguments {
     @Option(name: .customLong("control"), help: ArgumentHelp(
         "The running controller's control socket (its group's members may use it).", valueName: "path"))
     var control: String = "/run/lanterne/control.sock"
 
-    var client: ControlClient { ControlClient(socketPath: control) }
+    @Option(name: .customLong("controller"), help: ArgumentHelp(
+        "A controller's HTTPS listener instead of the local socket (https://HOST:PORT).", valueName: "url"))
+    var controller: String?
+
+    @Option(name: .customLong("token-file"), help: ArgumentHelp("The file holding your token for --controller.", valueName: "file"))
+    var tokenFile: String?
+
+    @Option(name: .customLong("ca-file"), help: ArgumentHelp(
+        "The certificate (PEM) that the controller's must be signed by, for --controller (default: the system's authorities).",
+        valueName: "file"))
+    var caFile: String?
+
+    func validate() throws {
+        if controller != nil, tokenFile == nil { throw ValidationError("--controller needs --token-file (your token)") }
+    }
+
+    var client: ControlClient {
+        get throws {
+            guard let controller else { return ControlClient(socketPath: control) }
+            guard let tokenFile, let token = try? String(contentsOfFile: tokenFile, encoding: .utf8) else {
+                throw CommandFailure("cannot read the token file \(tokenFile ?? "")")
+            }
+            return try ControlClient(url: controller, token: token.trimmingCharacters(in: .whitespacesAndNewlines), caFile: caFile)
+        }
+    }
 }
 
 /// `HOST:PORT` to listen on (`--metrics 127.0.0.1:9464`).

@@ -59,6 +59,21 @@ struct RunCommand: AsyncParsableCommand {
         "The group whose members may use the control socket (when it does not exist, only the socket's owner can).", valueName: "group"))
     var controlGroup: String = "lanterne"
 
+    @Option(name: .customLong("https"), help: ArgumentHelp(
+        "Serve the control API on TCP too, for remote technicians and operators: every request needs a bearer token of --control-tokens; TLS (--tls-cert, --tls-key) is required unless HOST is loopback.",
+        valueName: "host:port"))
+    var https: ListenAddress?
+
+    @Option(name: .customLong("tls-cert"), help: ArgumentHelp("The HTTPS server's certificate chain (PEM).", valueName: "file"))
+    var tlsCert: String?
+
+    @Option(name: .customLong("tls-key"), help: ArgumentHelp("The HTTPS server's private key (PEM).", valueName: "file"))
+    var tlsKey: String?
+
+    @Option(name: .customLong("control-tokens"), help: ArgumentHelp(
+        "The tokens that open the API on TCP: 'NAME SHA256' per line ('lanterne keys token' adds one).", valueName: "file"))
+    var controlTokens: String = "/etc/lanterne/control-tokens"
+
     @Option(name: .customLong("state"), help: ArgumentHelp(
         "The state file: the profile in force and the overrides, written atomically at each change and read back at the start (default: state.json in $STATE_DIRECTORY when systemd gives one; else none, and overrides end with the process).",
         valueName: "path"))
@@ -92,6 +107,10 @@ struct RunCommand: AsyncParsableCommand {
         options.metrics = metrics.map { ($0.host, $0.port) } ?? config.metricsAddress
         options.control = control == "none" ? nil : control
         options.controlGroup = controlGroup
+        if let https {
+            guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("give both --tls-cert and --tls-key, or neither") }
+            options.remote = RemoteAccess(host: https.host, port: https.port, tls: tlsCert.map { ($0, tlsKey!) }, tokens: controlTokens)
+        }
         options.state = state ?? ProcessInfo.processInfo.environment["STATE_DIRECTORY"].flatMap {
             $0.split(separator: ":").first.map { "\($0)/state.json" }
         }

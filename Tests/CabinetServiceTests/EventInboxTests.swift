@@ -33,3 +33,18 @@ import Testing
         #expect(inbox.pending.map(\.number) == [1, 2, 3])
     }
 }
+
+/// Failed authentications: three free, then each waits longer, up to 8 s; a success forgets.
+@Suite struct AuthGuardTests {
+    @Test func delaysGrowAfterThreeFailuresAndASuccessForgets() async {
+        #expect((1...9).map { AuthGuard.delay(afterFailures: $0) }
+                == [.zero, .zero, .zero, .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(4), .seconds(8)])
+        #expect(AuthGuard.delay(afterFailures: 40) == .seconds(8))
+        let guardian = AuthGuard()
+        for _ in 0..<5 { _ = await guardian.failed(from: "10.0.0.9") }
+        #expect(await guardian.failed(from: "10.0.0.9") == .seconds(1))
+        #expect(await guardian.failed(from: "10.0.0.7") == .zero)   // per address
+        await guardian.succeeded(from: "10.0.0.9")
+        #expect(await guardian.failed(from: "10.0.0.9") == .zero)
+    }
+}

@@ -1,0 +1,173 @@
+import ControlAPI
+import Crypto
+import Foundation
+import Hummingbird
+import HummingbirdTLS
+import Logging
+import NIOCore
+import NIOSSL
+import ServiceLifecycle
+
+/// The control API on TCP, for a technician's laptop on the cabinet's network or a remote
+/// operator (`lanterne run --https HOST:PORT`): the same operations as on the Unix socket,
+/// every request authenticated by a bearer token (the tokens file keeps their SHA-256 only).
+/// TLS (`--tls-cert`, `--tls-key`) is required unless the address is loopback; a run asked for
+/// anything else does not start. Repeated failed authentication from an address is slowed down.
+public struct RemoteAccess: Sendable {
+    public var host: String
+    public var port: Int
+    /// The server's certificate chain and key (PEM); nil: plain HTTP, loopback only.
+    public var tls: (certificate: String, key: String)?
+    /// The tokens file: `NAME SHA256-HEX` per line (`lanterne keys token` writes it).
+    public var tokens: String
+
+    public init(host: String, port: Int, tls: (certificate: String, key: String)?, tokens: String) {
+        self.host = host
+        self.port = port
+        self.tls = tls
+        self.tokens = tokens
+    }
+
+    /// Whether `host` is a loopback address.
+    public static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    /// Why this cannot be served (nil: it can).
+    public var problem: String? {
+        if tls == nil, !Self.isLoopback(host) {
+            return "--https \(host):\(port) is not a loopback address: it needs TLS (--tls-cert and --tls-key); the control API is not served without it"
+        }
+        guard FileManager.default.isReadableFile(atPath: tokens) else {
+            return "the control tokens file \(tokens) cannot be read ('lanterne keys token --name NAME --tokens \(tokens)' makes one)"
+        }
+        if TokenBook(path: tokens).names.isEmpty {
+            return "the control tokens file \(tokens) holds no token: nobody could use the API ('lanterne keys token --name NAME --tokens \(tokens)')"
+        }
+        return nil
+    }
+}
+
+/// The tokens that open the API: `NAME SHA256-HEX` per line, `#` comments. A request's token is
+/// hashed and compared with each (in constant time); the name says who made a change.
+public struct TokenBook: Sendable {
+    let entries: [(name: String, digest: [UInt8])]
+
+    public init(path: String) {
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        entries = text.split(separator: "\n").compactMap { line in
+            let words = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard words.count == 2, !line.hasPrefix("#"), words[1].count == 64 else { return nil }
+            var bytes: [UInt8] = []
+            var i = words[1].startIndex
+            while i < words[1].endIndex {
+                let j = words[1].index(i, offsetBy: 2)
+                guard let b = UInt8(words[1][i..<j], radix: 16) else { return nil }
+                bytes.append(b)
+                i = j
+            }
+            return (String(words[0]), bytes)
+        }
+    }
+
+    public var names: [String] { entries.map(\.name) }
+
+    /// The token's holder, or nil.
+    public func holder(of token: String) -> String? {
+        let digest = Array(SHA256.hash(data: Data(token.utf8)))
+        var found: String?
+        for e in entries {
+            var difference: UInt8 = 0
+            for (a, b) in zip(e.digest, digest) { difference |= a ^ b }
+            if difference == 0, e.digest.count == digest.count { found = e.name }
+        }
+        return found
+    }
+
+    /// A new random token (32 bytes, hex) and its line for the tokens file.
+    public static func make(name: String) -> (token: String, line: String) {
+        var generator = SystemRandomNumberGenerator()
+        let token = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        let digest = SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        return (token, "\(name) \(digest)")
+    }
+}
+
+/// Failed authentications per client address: each one after the third waits longer before
+/// its refusal (0.25 s, 0.5 s, 1 s ... up to 8 s); a success, or ten quiet minutes, forgets them.
+public actor AuthGuard {
+    private var failures: [String: (count: Int, last: ContinuousClock.Instant)] = [:]
+
+    public init() {}
+
+    /// How long the refusal of a new failure from `address` waits.
+    public func failed(from address: String) -> Duration {
+        let now = ContinuousClock.now
+        var entry = failures[address] ?? (0, now)
+        if now - entry.last > .seconds(600) { entry.count = 0 }
+        entry.count += 1
+        entry.last = now
+        failures[address] = entry
+        return Self.delay(afterFailures: entry.count)
+    }
+
+    public func succeeded(from address: String) { failures[address] = nil }
+
+    public static func delay(afterFailures n: Int) -> Duration {
+        n <= 3 ? .zero : .milliseconds(min(8000, 250 << min(n - 4, 5)))
+    }
+}
+
+/// Every request on TCP carries `Authorization: Bearer TOKEN` of the tokens file.
+struct BearerAuthentication: RouterMiddleware {
+    typealias Context = ControlRequestContext
+    let book: TokenBook
+    let guardian: AuthGuard
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let address = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        let header = request.headers[.authorization] ?? ""
+        let token = header.hasPrefix("Bearer ") ? String(header.dropFirst(7)) : ""
+        guard !token.isEmpty, let name = book.holder(of: token) else {
+            let wait = await guardian.failed(from: address)
+            if wait > .zero { try? await Task.sleep(for: wait) }
+            let message = token.isEmpty ? "this API needs 'Authorization: Bearer TOKEN' (lanterne --controller URL --token-file F)"
+                : "the token is not one this controller holds"
+            return ErrorBody.body(.unauthorized, message)
+        }
+        await guardian.succeeded(from: address)
+        var context = context
+        context.identity = "\(name) (token, from \(address))"
+        return try await next(request, context)
+    }
+}
+
+extension ControlServer {
+    /// The API on `access`'s address, a service of the run's group; its routes are the
+    /// socket's, behind the bearer tokens.
+    public func service(_ access: RemoteAccess) throws -> some Service {
+        let router = router(middleware: BearerAuthentication(book: TokenBook(path: access.tokens), guardian: AuthGuard()))
+        let configuration = ApplicationConfiguration(address: .hostname(access.host, port: access.port), serverName: "lanterne")
+        let logger = logger
+        if let tls = access.tls {
+            let settings = TLSConfiguration.makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificate).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.key, format: .pem)))
+            let app = Application(router: router, server: try .tls(.http1(), tlsConfiguration: settings), configuration: configuration, logger: logger)
+            return RemoteService(run: { try await app.run() }, logger: logger, address: "https://\(access.host):\(access.port)")
+        }
+        let app = Application(router: router, configuration: configuration, logger: logger)
+        return RemoteService(run: { try await app.run() }, logger: logger, address: "http://\(access.host):\(access.port)")
+    }
+}
+
+struct RemoteService: Service {
+    let run: @Sendable () async throws -> Void
+    let logger: Logger
+    let address: String
+
+    func run() async {
+        logger.notice("control API: \(address) (bearer tokens)")
+        do { try await run() } catch { logger.error("control API at \(address): \(error); the run goes on without it") }
+    }
+}
