@@ -8,7 +8,7 @@
 #   is started: systemd need not be PID 1).
 # Idempotent: does nothing when everything is present. Needs root (or sudo) to install.
 set -euo pipefail
-packages=(libsqlite3-dev libgpiod-dev libmodbus-dev pkg-config python3 tzdata systemd openssl)
+packages=(libsqlite3-dev libgpiod-dev libmodbus-dev pkg-config python3 python3-venv tzdata systemd openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -190,30 +190,31 @@ public struct ControlServer: Sendable {
         return ended
     }
 
-    /// `GET /v1/events?since=ISO&kind=K,K&limit=N[&follow]`: the ledger's events (and those
-    /// not recorded yet), oldest first; with `follow`, then each new one as it happens, one
-    /// JSON line each, until the client goes or the controller stops.
-    func events(_ request: Request) async throws -> Response {
+    /// `GET /v1/events?since=ISO&kind=K,K&limit=N`: the ledger's events (and those not recorded
+    /// yet), oldest first; `GET /v1/events/stream?...` the same, then each new one as it happens,
+    /// one JSON line each, until the client goes or the controller stops.
+    func events(_ request: Request, follow: Bool) async throws -> Response {
         let q = request.uri.queryParameters
         var since: Date?
         if let text = q["since"] {
-            guard let d = (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(String(text)))
-                    ?? (try? Date.ISO8601FormatStyle().parse(String(text))) else {
+            guard let d = APICoding.instant(String(text)) else {
                 throw Refusal(.badRequest, "since=\(text) is not an instant: give it as 2026-11-30T18:00:00Z")
             }
             since = d
         }
         var kinds: Set<LedgerEvent.Kind> = []
-        for k in (q["kind"].map(String.init) ?? "").split(separator: ",") {
+        for k in q["kind"].map({ String($0).split(separator: ",", omittingEmptySubsequences: false) }) ?? [] {
             guard let kind = LedgerEvent.Kind(rawValue: String(k)) else {
                 let all = LedgerEvent.Kind.allCases.map(\.rawValue)
                 throw Refusal(.badRequest, "kind \(k) is not one of \(all.joined(separator: ", "))\(Suggestion.hint(for: String(k), in: all))")
             }
             kinds.insert(kind)
         }
-        let limit = q["limit"].flatMap { Int(String($0)) } ?? 1000
-        guard limit > 0 else { throw Refusal(.badRequest, "limit=\(q["limit"] ?? "") is not a count from 1") }
-        let follow = q["follow"] != nil
+        var limit = 1000
+        if let text = q["limit"] {
+            guard let n = Int(String(text)), n > 0, n <= 1_000_000 else { throw Refusal(.badRequest, "limit=\(text) is not a count from 1 to 1,000,000") }
+            limit = n
+        }
         // Followed from before the backlog is read: an event posted meanwhile is in both, and
         // skipped the second time by its number.
         let live = follow ? inbox.subscribe() : nil
@@ -294,7 +295,8 @@ public struct ControlServer: Sendable {
 
     func router(middleware: BearerAuthentication?) -> Router<ControlRequestContext> {
         let router = Router(context: ControlRequestContext.self)
-        router.middlewares.add(ErrorBody())
+        let routes = RouteTable()
+        router.middlewares.add(ErrorBody(routes: routes))
         if let middleware { router.middlewares.add(middleware) }
         let api = router.group("v1")
         api.get("status") { [self] _, _ in try json(await status()) }
@@ -305,12 +307,13 @@ public struct ControlServer: Sendable {
             return try json(record, status: .created)
         }
         api.delete("overrides") { [self] request, context in
-            let q = request.uri.queryParameters
-            let target: OverrideRecord.Target? = if let c = q["circuit"] { .circuit(String(c)) }
-                else if let g = q["group"] { .group(String(g)) } else { nil }
-            guard target != nil || q["all"] != nil else {
-                throw Refusal(.badRequest, "say which overrides to clear: ?circuit=ID, ?group=ID or ?all")
-            }
+            // ?target=all | circuit:ID | group:ID
+            let text = request.uri.queryParameters["target"].map(String.init) ?? ""
+            let target: OverrideRecord.Target?
+            if text == "all" { target = nil }
+            else if text.hasPrefix("circuit:"), text.count > 8 { target = .circuit(String(text.dropFirst(8))) }
+            else if text.hasPrefix("group:"), text.count > 6 { target = .group(String(text.dropFirst(6))) }
+            else { throw Refusal(.badRequest, "say which overrides to clear: ?target=all, ?target=circuit:ID or ?target=group:ID") }
             return try json(OverrideList(overrides: try await clearOverrides(on: target, by: context.peer())))
         }
         api.post("profile") { [self] request, context in
@@ -323,7 +326,9 @@ public struct ControlServer: Sendable {
             let body = try await request.decode(as: RollbackRequest.self, context: context)
             return try json(try await flasher.rollback(body, by: context.peer()), status: .created)
         }
-        api.get("events") { [self] request, _ in try await events(request) }
+        api.get("events") { [self] request, _ in try await events(request, follow: false) }
+        api.get("events/stream") { [self] request, _ in try await events(request, follow: true) }
+        routes.methods = Dictionary(grouping: router.routes, by: { "\($0.path)" }).mapValues { Set($0.map(\.method.rawValue)) }
         return router
     }
 
@@ -418,9 +423,20 @@ struct PeerCredentials {
     var gid: gid_t = 0
 }
 
+/// The paths served and their methods, for the 405 of a known path with another method.
+final class RouteTable: @unchecked Sendable {
+    private let lock = NSLock()
+    private var table: [String: Set<String>] = [:]
+    var methods: [String: Set<String>] {
+        get { lock.lock(); defer { lock.unlock() }; return table }
+        set { lock.lock(); table = newValue; lock.unlock() }
+    }
+}
+
 /// Every error as a JSON body `{"error": "..."}` with its status.
 struct ErrorBody: RouterMiddleware {
     typealias Context = ControlRequestContext
+    let routes: RouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -428,6 +444,11 @@ struct ErrorBody: RouterMiddleware {
         } catch let refusal as ControlServer.Refusal {
             return Self.body(refusal.status, refusal.message, findings: refusal.findings)
         } catch let error as HTTPError {
+            if error.status == .notFound, let allowed = routes.methods[request.uri.path], !allowed.contains(request.method.rawValue) {
+                var response = Self.body(.methodNotAllowed, "\(request.uri.path) takes \(allowed.sorted().joined(separator: ", ")), not \(request.method)")
+                response.headers[.allow] = allowed.sorted().joined(separator: ", ")
+                return response
+            }
             let message = switch error.status {
             case .notFound: "no such resource: \(request.method) \(request.uri.path) (docs/API.md lists them)"
             case .badRequest: "the request's body is not what \(request.method) \(request.uri.path) takes: \(error.body ?? "\(error)")"

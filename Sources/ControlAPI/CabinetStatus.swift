@@ -190,11 +190,23 @@ public enum APICoding {
         d.dateDecodingStrategy = .custom { decoder in
             let c = try decoder.singleValueContainer()
             let text = try c.decode(String.self)
-            if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
-            if let date = try? Date.ISO8601FormatStyle().parse(text) { return date }
+            if let date = instant(text) { return date }
             throw DecodingError.dataCorruptedError(in: c, debugDescription: "'\(text)' is not an instant (2026-11-30T23:39:48Z)")
         }
         return d
+    }
+
+    /// An RFC 3339 instant: `2026-11-30T18:00:00Z`, with a fraction of a second, or an offset
+    /// (`+01:00`); nil when it is not one.
+    public static func instant(_ text: String) -> Date? {
+        let t = text.uppercased()
+        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(t) { return date }
+        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds]] {
+            let f = ISO8601DateFormatter()
+            f.formatOptions = options
+            if let date = f.date(from: t) { return date }
+        }
+        return nil
     }
 }
 

@@ -35,14 +35,27 @@ public struct OverrideRecord: Sendable, Hashable, Codable {
         private enum Key: String, CodingKey { case all, group, circuit }
 
         public init(from decoder: any Decoder) throws {
+            // Exactly one of the three keys, nothing else.
+            let keys = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue)
             let c = try decoder.container(keyedBy: Key.self)
-            if let g = try c.decodeIfPresent(String.self, forKey: .group) { self = .group(g) }
-            else if let id = try c.decodeIfPresent(String.self, forKey: .circuit) { self = .circuit(id) }
+            guard keys.count == 1 else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                        debugDescription: "a target is {\"all\": true}, {\"group\": ID} or {\"circuit\": ID}, one key alone (found \(keys.sorted()))"))
+            }
+            if let g = try c.decodeIfPresent(String.self, forKey: .group), !g.isEmpty { self = .group(g) }
+            else if let id = try c.decodeIfPresent(String.self, forKey: .circuit), !id.isEmpty { self = .circuit(id) }
             else if try c.decodeIfPresent(Bool.self, forKey: .all) == true { self = .all }
             else {
                 throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
                                                         debugDescription: "a target is {\"all\": true}, {\"group\": ID} or {\"circuit\": ID}"))
             }
+        }
+
+        private struct AnyKey: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
         }
 
         public func encode(to encoder: any Encoder) throws {

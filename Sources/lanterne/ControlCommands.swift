@@ -188,9 +188,9 @@ struct OverrideCommand: AsyncParsableCommand {
 
         func run() async throws {
             let query = switch target.target! {
-            case .all: "all"
-            case .circuit(let c): "circuit=\(Self.escaped(c))"
-            case .group(let g): "group=\(Self.escaped(g))"
+            case .all: "target=all"
+            case .circuit(let c): "target=circuit:\(Self.escaped(c))"
+            case .group(let g): "target=group:\(Self.escaped(g))"
             }
             let cleared = try await control.client.call(.DELETE, "/v1/overrides?\(query)", as: OverrideList.self)
             for o in cleared.overrides { print("override \(o.id) cleared: \(o.target) back to its plan") }
@@ -246,8 +246,7 @@ struct EventsCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data((text + "\n").utf8))
         }
         if follow {
-            query.append("follow")
-            try await control.client.follow("/v1/events?" + query.joined(separator: "&")) { data in
+            try await control.client.follow("/v1/events/stream?" + query.joined(separator: "&")) { data in
                 show(try APICoding.decoder().decode(EventLine.self, from: data))
             }
         } else {
