@@ -75,7 +75,8 @@ public actor ProfileFlasher {
         let stored = try store(data, signature: request.signature, sha256: digest)
         let active = ActiveProfile(id: checked.profile.id, version: version, sha256: digest, path: stored, since: now, signer: signer?.text)
         try await activate(checked, as: active, action: .flash, by: by, at: now,
-                           detail: "flashed by \(by)" + (signer.map { ", signed by \($0)" } ?? ", UNSIGNED (allowUnsigned: for the bench only)"))
+                           detail: "flashed by \(by)" + (signer.map { ", signed by \($0)" } ?? ", UNSIGNED (allowUnsigned: for the bench only)")
+                           + "; replaces \(previous.id) version \(previous.version.map(String.init) ?? "-") (sha256 \(previous.sha256))")
         return FlashResult(active: active, previous: previous, comparison: nil)
     }
 

@@ -125,7 +125,7 @@ import Testing
         let events = try RunLedgerTests.query(ledger, "SELECT detail FROM event WHERE kind = 'profile' ORDER BY seq").map { $0[0] }
         let fingerprint = try #require(after.profile.signer)
         #expect(events.count == 5, "\(events)")   // the start's, v2, v3, the rollback, the restart's
-        #expect(events[1].hasPrefix("sha256 \(after.profile.sha256) version 2: flashed by root (uid 0), signed by key \(fingerprint)"), "\(events)")
+        #expect(events[1].hasPrefix("sha256 \(after.profile.sha256) version 2: flashed by root (uid 0), signed by key \(fingerprint); replaces gpio-sim-check version - (sha256 \(first.profile.sha256))"), "\(events)")
         #expect(events[3].contains("rolled back by root (uid 0) from version 3"), "\(events)")
         #expect(events[4].hasPrefix("sha256 \(after.profile.sha256)"), "\(events)")
         let verify = try CLIRunner.run(["ledger", "verify", "--ledger", ledger])
