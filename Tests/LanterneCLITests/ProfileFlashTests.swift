@@ -303,6 +303,9 @@ import Testing
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             _ = err.fileHandleForReading.readDataToEndOfFile()
+            // The client goes too: none of its requests may reach the next run (under load one
+            // was seen to flash the restarted controller).
+            kill(flash.processIdentifier, SIGKILL)
             flash.waitUntilExit()
 
             (process, err) = try await ControlAPITests.start(b.cabinet, in: b.dir, extra: arguments)
