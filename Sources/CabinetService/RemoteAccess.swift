@@ -10,7 +10,8 @@ import ServiceLifecycle
 
 /// The control API on TCP, for a technician's laptop on the cabinet's network or a remote
 /// operator (`lanterne run --https HOST:PORT`): the same operations as on the Unix socket,
-/// every request authenticated by a bearer token (the tokens file keeps their SHA-256 only).
+/// every request authenticated by a bearer token (the tokens file keeps their SHA-256 only) or
+/// by a client certificate that the client authority signed (mutual TLS, `--tls-client-ca`).
 /// TLS (`--tls-cert`, `--tls-key`) is required unless the address is loopback; a run asked for
 /// anything else does not start. Repeated failed authentication from an address is slowed down.
 public struct RemoteAccess: Sendable {
@@ -20,12 +21,16 @@ public struct RemoteAccess: Sendable {
     public var tls: (certificate: String, key: String)?
     /// The tokens file: `NAME SHA256-HEX` per line (`lanterne keys token` writes it).
     public var tokens: String
+    /// The authority (PEM) whose client certificates authenticate (mutual TLS), as a token does;
+    /// nil: tokens only.
+    public var clientCA: String?
 
-    public init(host: String, port: Int, tls: (certificate: String, key: String)?, tokens: String) {
+    public init(host: String, port: Int, tls: (certificate: String, key: String)?, tokens: String, clientCA: String? = nil) {
         self.host = host
         self.port = port
         self.tls = tls
         self.tokens = tokens
+        self.clientCA = clientCA
     }
 
     /// Whether `host` is a loopback address.
@@ -37,6 +42,11 @@ public struct RemoteAccess: Sendable {
     public var problem: String? {
         if tls == nil, !Self.isLoopback(host) {
             return "--https \(host):\(port) is not a loopback address: it needs TLS (--tls-cert and --tls-key); the control API is not served without it"
+        }
+        if let clientCA {
+            guard tls != nil else { return "--tls-client-ca needs TLS (--tls-cert and --tls-key)" }
+            guard FileManager.default.isReadableFile(atPath: clientCA) else { return "the client certificate authority \(clientCA) cannot be read" }
+            return nil   // client certificates authenticate; tokens too, when the file has some
         }
         guard FileManager.default.isReadableFile(atPath: tokens) else {
             return "the control tokens file \(tokens) cannot be read ('lanterne keys token --name NAME --tokens \(tokens)' makes one)"
@@ -118,20 +128,37 @@ public actor AuthGuard {
     }
 }
 
-/// Every request on TCP carries `Authorization: Bearer TOKEN` of the tokens file.
+/// Every request on TCP carries `Authorization: Bearer TOKEN` of the tokens file, or comes
+/// over a connection whose client certificate the client authority signed (mutual TLS).
 struct BearerAuthentication: RouterMiddleware {
     typealias Context = ControlRequestContext
     let book: TokenBook
     let guardian: AuthGuard
+    /// Client certificates are verified (by the TLS handshake, against the client authority).
+    let certificates: Bool
+
+    /// The verified client certificate's common name, if the connection has one.
+    static func certificateHolder(of channel: any Channel) async -> String? {
+        try? await channel.eventLoop.submit { () -> String? in
+            let handler = try channel.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self)
+            return handler.peerCertificate?.subjectName.first { $0.type == .commonName }?.value
+        }.get()
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let address = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        if certificates, let holder = await Self.certificateHolder(of: context.channel) {
+            var context = context
+            context.identity = "\(holder) (certificate, from \(address))"
+            return try await next(request, context)
+        }
         let header = request.headers[.authorization] ?? ""
         let token = header.hasPrefix("Bearer ") ? String(header.dropFirst(7)) : ""
         guard !token.isEmpty, let name = book.holder(of: token) else {
             let wait = await guardian.failed(from: address)
             if wait > .zero { try? await Task.sleep(for: wait) }
-            let message = token.isEmpty ? "this API needs 'Authorization: Bearer TOKEN' (lanterne --controller URL --token-file F)"
+            let message = token.isEmpty
+                ? "this API needs 'Authorization: Bearer TOKEN' (lanterne --controller URL --token-file F)" + (certificates ? " or a client certificate of its authority" : "")
                 : "the token is not one this controller holds"
             return ErrorBody.body(.unauthorized, message)
         }
@@ -146,15 +173,23 @@ extension ControlServer {
     /// The API on `access`'s address, a service of the run's group; its routes are the
     /// socket's, behind the bearer tokens.
     public func service(_ access: RemoteAccess) throws -> some Service {
-        let router = router(middleware: BearerAuthentication(book: TokenBook(path: access.tokens), guardian: AuthGuard()))
+        let router = router(middleware: BearerAuthentication(book: TokenBook(path: access.tokens), guardian: AuthGuard(),
+                                                             certificates: access.clientCA != nil))
         let configuration = ApplicationConfiguration(address: .hostname(access.host, port: access.port), serverName: "lanterne")
         let logger = logger
         if let tls = access.tls {
-            let settings = TLSConfiguration.makeServerConfiguration(
+            var settings = TLSConfiguration.makeServerConfiguration(
                 certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificate).map { .certificate($0) },
                 privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.key, format: .pem)))
+            if let clientCA = access.clientCA {
+                // A client certificate is optional (a token will do), but one presented must be
+                // the authority's: the handshake refuses any other.
+                settings.certificateVerification = .optionalVerification
+                settings.trustRoots = .file(clientCA)
+            }
             let app = Application(router: router, server: try .tls(.http1(), tlsConfiguration: settings), configuration: configuration, logger: logger)
-            return RemoteService(run: { try await app.run() }, logger: logger, address: "https://\(access.host):\(access.port)")
+            return RemoteService(run: { try await app.run() }, logger: logger, address: "https://\(access.host):\(access.port)",
+                                 clientCertificates: access.clientCA != nil)
         }
         let app = Application(router: router, configuration: configuration, logger: logger)
         return RemoteService(run: { try await app.run() }, logger: logger, address: "http://\(access.host):\(access.port)")
@@ -165,9 +200,10 @@ struct RemoteService: Service {
     let run: @Sendable () async throws -> Void
     let logger: Logger
     let address: String
+    var clientCertificates = false
 
     func run() async {
-        logger.notice("control API: \(address) (bearer tokens)")
+        logger.notice("control API: \(address) (\(clientCertificates ? "bearer tokens or client certificates" : "bearer tokens"))")
         do { try await run() } catch { logger.error("control API at \(address): \(error); the run goes on without it") }
     }
 }

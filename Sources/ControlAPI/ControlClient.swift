@@ -14,7 +14,7 @@ public struct ControlClient: Sendable {
         case socket(String)
         /// Its TCP listener (`lanterne run --https`), with TLS or (loopback only) without, trusting
         /// the server's certificate by `caFile` (nil: the system's roots).
-        case tcp(host: String, port: Int, tls: Bool, caFile: String?)
+        case tcp(host: String, port: Int, tls: Bool, caFile: String?, certificate: (chain: String, key: String)?)
     }
 
     public let endpoint: Endpoint
@@ -31,11 +31,14 @@ public struct ControlClient: Sendable {
 
     /// `https://HOST:PORT` (or `http://` on loopback), with the token and the certificate
     /// authority to trust.
-    public init(url: String, token: String?, caFile: String?) throws(ControlClientError) {
+    /// `certificate`: a client certificate and its key (PEM), for a controller that takes them
+    /// (mutual TLS) instead of a token.
+    public init(url: String, token: String?, caFile: String?, certificate: (chain: String, key: String)? = nil) throws(ControlClientError) {
         guard let u = URLComponents(string: url), let scheme = u.scheme, scheme == "https" || scheme == "http", let host = u.host else {
             throw ControlClientError(socket: url, reason: "--controller \(url) is not https://HOST:PORT")
         }
-        self.endpoint = .tcp(host: host, port: u.port ?? (scheme == "https" ? 443 : 80), tls: scheme == "https", caFile: caFile)
+        self.endpoint = .tcp(host: host, port: u.port ?? (scheme == "https" ? 443 : 80), tls: scheme == "https", caFile: caFile,
+                             certificate: certificate)
         self.token = token
         self.socketPath = url
     }
@@ -52,10 +55,14 @@ public struct ControlClient: Sendable {
         switch endpoint {
         case .socket(let path):
             return try await bootstrap.connect(unixDomainSocketPath: path, channelInitializer: http)
-        case .tcp(let host, let port, let tls, let caFile):
+        case .tcp(let host, let port, let tls, let caFile, let certificate):
             guard tls else { return try await bootstrap.connect(host: host, port: port, channelInitializer: http) }
             var configuration = TLSConfiguration.makeClientConfiguration()
             if let caFile { configuration.trustRoots = .file(caFile) }
+            if let certificate {
+                configuration.certificateChain = try NIOSSLCertificate.fromPEMFile(certificate.chain).map { .certificate($0) }
+                configuration.privateKey = .privateKey(try NIOSSLPrivateKey(file: certificate.key, format: .pem))
+            }
             let context = try NIOSSLContext(configuration: configuration)
             return try await bootstrap.connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -81,6 +88,12 @@ public struct ControlClient: Sendable {
         case let e as NIOSSLError:
             if case .handshakeFailed(let why) = e, "\(why)".contains("CERTIFICATE_VERIFY_FAILED") {
                 ControlClientError(socket: socketPath, reason: "\(socketPath): the controller's certificate is not one this client trusts (give --ca-file: its certificate, or its authority's)")
+            } else {
+                ControlClientError(socket: socketPath, reason: "\(socketPath): TLS failed: \(e)")
+            }
+        case let e as BoringSSLError:
+            if "\(e)".contains("UNKNOWN_CA") || "\(e)".contains("CERTIFICATE") {
+                ControlClientError(socket: socketPath, reason: "\(socketPath): TLS failed: the controller does not take this client certificate (not signed by the authority it trusts)")
             } else {
                 ControlClientError(socket: socketPath, reason: "\(socketPath): TLS failed: \(e)")
             }

@@ -156,17 +156,29 @@ struct ControlOptions: ParsableArguments {
         valueName: "file"))
     var caFile: String?
 
+    @Option(name: .customLong("cert-file"), help: ArgumentHelp(
+        "Your client certificate (PEM), for a --controller that takes them (mutual TLS) instead of a token.", valueName: "file"))
+    var certFile: String?
+
+    @Option(name: .customLong("key-file"), help: ArgumentHelp("The private key of --cert-file (PEM).", valueName: "file"))
+    var keyFile: String?
+
     func validate() throws {
-        if controller != nil, tokenFile == nil { throw ValidationError("--controller needs --token-file (your token)") }
+        if controller != nil, tokenFile == nil, certFile == nil {
+            throw ValidationError("--controller needs --token-file (your token) or --cert-file and --key-file (your certificate)")
+        }
+        if (certFile == nil) != (keyFile == nil) { throw ValidationError("give both --cert-file and --key-file, or neither") }
     }
 
     var client: ControlClient {
         get throws {
             guard let controller else { return ControlClient(socketPath: control) }
-            guard let tokenFile, let token = try? String(contentsOfFile: tokenFile, encoding: .utf8) else {
-                throw CommandFailure("cannot read the token file \(tokenFile ?? "")")
+            var token: String?
+            if let tokenFile {
+                guard let text = try? String(contentsOfFile: tokenFile, encoding: .utf8) else { throw CommandFailure("cannot read the token file \(tokenFile)") }
+                token = text.trimmingCharacters(in: .whitespacesAndNewlines)
             }
-            return try ControlClient(url: controller, token: token.trimmingCharacters(in: .whitespacesAndNewlines), caFile: caFile)
+            return try ControlClient(url: controller, token: token, caFile: caFile, certificate: certFile.map { ($0, keyFile!) })
         }
     }
 }

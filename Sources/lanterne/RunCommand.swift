@@ -70,6 +70,11 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("tls-key"), help: ArgumentHelp("The HTTPS server's private key (PEM).", valueName: "file"))
     var tlsKey: String?
 
+    @Option(name: .customLong("tls-client-ca"), help: ArgumentHelp(
+        "Mutual TLS: client certificates signed by this authority (PEM) authenticate on --https, as a token does; the certificate's common name says who.",
+        valueName: "file"))
+    var tlsClientCA: String?
+
     @Option(name: .customLong("control-tokens"), help: ArgumentHelp(
         "The tokens that open the API on TCP: 'NAME SHA256' per line ('lanterne keys token' adds one).", valueName: "file"))
     var controlTokens: String = "/etc/lanterne/control-tokens"
@@ -109,7 +114,8 @@ struct RunCommand: AsyncParsableCommand {
         options.controlGroup = controlGroup
         if let https {
             guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("give both --tls-cert and --tls-key, or neither") }
-            options.remote = RemoteAccess(host: https.host, port: https.port, tls: tlsCert.map { ($0, tlsKey!) }, tokens: controlTokens)
+            options.remote = RemoteAccess(host: https.host, port: https.port, tls: tlsCert.map { ($0, tlsKey!) }, tokens: controlTokens,
+                                          clientCA: tlsClientCA)
         }
         options.state = state ?? ProcessInfo.processInfo.environment["STATE_DIRECTORY"].flatMap {
             $0.split(separator: ":").first.map { "\($0)/state.json" }

@@ -71,6 +71,59 @@ import Testing
         #expect(try CLIRunner.run(["status"] + remote).status == 0)
     }
 
+    /// A client certificate (CN) signed by `ca` (made here if missing): `NAME.crt`, `NAME.key`.
+    static func clientCertificate(_ name: String, authority ca: String, in dir: URL) throws -> (cert: String, key: String) {
+        let d = dir.path
+        if !FileManager.default.fileExists(atPath: "\(d)/\(ca).crt") {
+            try ControlAPITests.shell("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout \(d)/\(ca).key "
+                                      + "-out \(d)/\(ca).crt -days 2 -subj /CN=\(ca)")
+        }
+        try ControlAPITests.shell("openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout \(d)/\(name).key "
+                                  + "-out \(d)/\(name).csr -subj /CN=\(name) && openssl x509 -req -in \(d)/\(name).csr -CA \(d)/\(ca).crt "
+                                  + "-CAkey \(d)/\(ca).key -CAcreateserial -out \(d)/\(name).crt -days 2")
+        return ("\(d)/\(name).crt", "\(d)/\(name).key")
+    }
+
+    /// Mutual TLS: a certificate of the client authority opens the API as a token does, and says
+    /// who; one of another authority is refused at the handshake; tokens still work.
+    @Test func aClientCertificateOfTheAuthorityOpensTheAPI() async throws {
+        try RunLedgerTests.declareKernelClockSynchronised()
+        let peer = try CabinetPeer(timeScale: 1)
+        let (dir, cabinet) = try ControlAPITests.cabinet(on: peer, id: "mtls")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let c = try Self.credentials(in: dir)
+        let bob = try Self.clientCertificate("bob", authority: "technicians-ca", in: dir)
+        let mallory = try Self.clientCertificate("mallory", authority: "other-ca", in: dir)
+        let port = try RunMetricsTests.freePort()
+        let url = "https://127.0.0.1:\(port)"
+        let (process, err) = try await ControlAPITests.start(cabinet, in: dir, extra: [
+            "--https", "127.0.0.1:\(port)", "--tls-cert", c.cert, "--tls-key", c.key, "--control-tokens", c.tokens,
+            "--tls-client-ca", dir.appendingPathComponent("technicians-ca.crt").path])
+        defer { _ = ControlAPITests.stop(process, err) }
+        let asBob = ["--controller", url, "--ca-file", c.cert, "--cert-file", bob.cert, "--key-file", bob.key]
+        var status = try CLIRunner.run(["status"] + asBob)
+        for _ in 0..<50 where status.status != 0 {
+            try await Task.sleep(for: .milliseconds(100))
+            status = try CLIRunner.run(["status"] + asBob)
+        }
+        #expect(status.status == 0 && status.stdout.contains("cabinet mtls"), "\(status)")
+        #expect(try CLIRunner.run(["override", "--level", "40", "--group", "street", "--for", "1m"] + asBob).status == 0)
+        let by = try await ControlClient(socketPath: dir.appendingPathComponent("control.sock").path)
+            .call(.GET, "/v1/overrides", as: OverrideList.self).overrides.first?.by
+        #expect(by == "bob (certificate, from 127.0.0.1)", "\(String(describing: by))")
+
+        let stranger = try CLIRunner.run(["status", "--controller", url, "--ca-file", c.cert, "--cert-file", mallory.cert, "--key-file", mallory.key])
+        #expect(stranger.status == 1 && stranger.stderr.contains("TLS failed"), "\(stranger)")
+        do {
+            _ = try await ControlClient(url: url, token: nil, caFile: c.cert).call(.GET, "/v1/status", as: CabinetStatus.self)
+            Issue.record("answered with neither a token nor a certificate")
+        } catch {
+            #expect(error.status == 401 && error.message.contains("or a client certificate of its authority"), "\(error)")
+        }
+        let token = ["--controller", url, "--ca-file", c.cert, "--token-file", dir.appendingPathComponent("alice.token").path]
+        #expect(try CLIRunner.run(["status"] + token).status == 0)
+    }
+
     @Test func aRunAskedToServeUnsafelyDoesNotStart() throws {
         let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("lanterne-remote-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
