@@ -326,9 +326,9 @@ import Testing
         #expect(try CLIRunner.run(["ledger", "verify", "--ledger", ledger]).status == 0)
     }
 
-    /// Waits until `condition` holds, up to 10 s.
+    /// Waits until `condition` holds, up to 30 s (a loaded machine is slow to record).
     static func until(_ condition: () -> Bool) async throws {
-        let end = ContinuousClock.now + .seconds(10)
+        let end = ContinuousClock.now + .seconds(30)
         while !condition(), ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(50)) }
     }
 

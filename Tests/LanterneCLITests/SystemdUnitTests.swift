@@ -109,6 +109,7 @@ import Testing
         #expect(try mode("/usr/local/bin/lanterne") == 0o755)
         #expect(try mode("/etc/systemd/system/lanterne.service") == 0o644)
         #expect(try mode("/etc/lanterne") == 0o750)
+        #expect(try mode("/etc/lanterne/trusted-keys") == 0o750)
         #expect(try mode("/etc/lanterne/cabinet.yaml") == 0o640)
         #expect(FileManager.default.fileExists(atPath: root.path + "/etc/lanterne/board.yaml"))
         #expect(try String(contentsOfFile: root.path + "/etc/systemd/system/lanterne.service", encoding: .utf8)

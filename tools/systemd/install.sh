@@ -72,6 +72,9 @@ install -D -m 0644 "$here/lanterne.service" "$root/etc/systemd/system/lanterne.s
 install -D -m 0644 "$repo/README.md" "$root/usr/local/share/doc/lanterne/README.md"
 install -d -m 0750 "$root/etc/lanterne"
 chgrp "$(grep '^lanterne:' "$root/etc/group" | cut -d: -f3)" "$root/etc/lanterne"
+# The keys whose signed profiles 'lanterne profile flash' may activate (NAME.pub each).
+install -d -m 0750 "$root/etc/lanterne/trusted-keys"
+chgrp "$(grep '^lanterne:' "$root/etc/group" | cut -d: -f3)" "$root/etc/lanterne/trusted-keys"
 rules="$root/etc/udev/rules.d/60-lanterne-gpio.rules"
 install -D -m 0644 /dev/null "$rules"
 echo 'SUBSYSTEM=="gpio", KERNEL=="gpiochip*", GROUP="gpio", MODE="0660"' > "$rules"
@@ -83,6 +86,7 @@ elif [ ! -f "$root/etc/lanterne/cabinet.yaml" ]; then
   echo "install.sh: put the cabinet file in /etc/lanterne/cabinet.yaml (with the board and profile it names)"
 fi
 echo "install.sh: installed $root/usr/local/bin/lanterne and $root/etc/systemd/system/lanterne.service"
+echo "install.sh: copy the public keys that sign this cabinet's profiles (NAME.pub, 'lanterne keys generate') to /etc/lanterne/trusted-keys/"
 
 # Hand over to systemd when it runs this machine (not under --root, not in a container).
 if [ -z "$root" ] && [ -d /run/systemd/system ]; then
