@@ -302,14 +302,21 @@ import Testing
             try await Task.sleep(for: .milliseconds(Int(20 + rng.next() % 180)))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
+            // Truly gone: a process killed in the middle of an fsync dies when the call returns,
+            // and the next run must not find it still answering on the socket or renaming the
+            // state file (seen on a loaded CI machine).
+            try await Self.gone(process.processIdentifier)
             _ = err.fileHandleForReading.readDataToEndOfFile()
             // The client goes too: none of its requests may reach the next run (under load one
             // was seen to flash the restarted controller).
             kill(flash.processIdentifier, SIGKILL)
             flash.waitUntilExit()
 
+            let restarted = Date()
             (process, err) = try await ControlAPITests.start(b.cabinet, in: b.dir, extra: arguments)
-            let after = try await b.status().profile
+            let status = try await b.status()
+            #expect(status.startedAt > restarted.addingTimeInterval(-1), "round \(round): the previous controller answered")
+            let after = status.profile
             let outcome = after.sha256 == candidate ? "new" : after.sha256 == before.sha256 ? "old" : "neither"
             outcomes[outcome, default: 0] += 1
             #expect(outcome != "neither", "round \(round): \(after) is neither \(before.sha256) nor \(candidate)")
@@ -324,6 +331,18 @@ import Testing
         #expect(!log.contains("unusable"), "\(log)")
         print("kill -9 in flashes: \(outcomes.sorted { $0.key < $1.key })")
         #expect(try CLIRunner.run(["ledger", "verify", "--ledger", ledger]).status == 0)
+    }
+
+    /// Waits until process `pid` is dead (gone, or a zombie), up to 30 s.
+    static func gone(_ pid: Int32) async throws {
+        let end = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < end {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return }
+            if stat[stat.index(close, offsetBy: 2)] == "Z" { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw TestbedError("process \(pid) still alive 30 s after SIGKILL")
     }
 
     /// Waits until `condition` holds, up to 30 s (a loaded machine is slow to record).
