@@ -130,18 +130,14 @@ public enum ControllerRun {
         services.append(.init(service: StoppedByCancelling("control loop") { await loop.run(releasing: false) },
                               successTerminationBehavior: .gracefullyShutdownGroup))
         // Stopped before the loop: no change lands while the circuits go to their safe state.
+        let server = ControlServer(
+            context: .init(configuration: config, program: options.generator, startedAt: startedAt,
+                           startedMonotonic: startedMonotonic, ledgerPath: options.ledger),
+            loop: loop, state: state, flasher: flasher, watch: watch, progress: progress, inbox: inbox, logger: logger)
         if let socket = options.control {
-            let server = ControlServer(
-                context: .init(configuration: config, program: options.generator, startedAt: startedAt,
-                               startedMonotonic: startedMonotonic, ledgerPath: options.ledger),
-                loop: loop, state: state, flasher: flasher, watch: watch, progress: progress, inbox: inbox, logger: logger)
             services.append(.init(service: server.service(socket: socket, group: options.controlGroup), successTerminationBehavior: .ignore))
         }
         if let remote = options.remote {
-            let server = ControlServer(
-                context: .init(configuration: config, program: options.generator, startedAt: startedAt,
-                               startedMonotonic: startedMonotonic, ledgerPath: options.ledger),
-                loop: loop, state: state, flasher: flasher, watch: watch, progress: progress, inbox: inbox, logger: logger)
             services.append(.init(service: try server.service(remote), successTerminationBehavior: .ignore))
         }
         let status = "driving \(config.installation.circuits.count) circuit(s) of cabinet \(config.site.id) with profile \(config.profile.id)"

@@ -49,7 +49,7 @@ public actor ProfileFlasher {
     public func history() async -> [ProfileHistoryEntry] { await state.history }
 
     public func flash(_ request: FlashRequest, by: String) async throws(Refusal) -> FlashResult {
-        let (now, _) = try begin(by: by)
+        let now = try begin(by: by)
         defer { busy = nil }
         let data = Data(request.profile.utf8)
         let checked = try await check(text: request.profile, file: request.file)
@@ -84,7 +84,7 @@ public actor ProfileFlasher {
     /// force before the active one. Its signature is checked again against today's trusted
     /// keys; its version may be below the active one's (that is what a rollback is for).
     public func rollback(_ request: RollbackRequest, by: String) async throws(Refusal) -> FlashResult {
-        let (now, _) = try begin(by: by)
+        let now = try begin(by: by)
         defer { busy = nil }
         let history = await state.history, previous = await state.profile
         let target: ProfileHistoryEntry
@@ -119,13 +119,14 @@ public actor ProfileFlasher {
 
     // MARK: - The steps
 
-    private func begin(by: String) throws(Refusal) -> (Date, Void) {
+    /// Takes the flash (refused while another holds it); returns now.
+    private func begin(by: String) throws(Refusal) -> Date {
         if let busy {
             throw Refusal(.conflict, "another flash is under way (by \(busy.by), since \(InstantText.isoUTC(busy.since))): try again when it is done")
         }
         let now = loop.clock.wallNow
         busy = (by, now)
-        return (now, ())
+        return now
     }
 
     /// The profile's text against this cabinet and board.

@@ -2,6 +2,7 @@ import ControlAPI
 import Crypto
 import Foundation
 import Hummingbird
+import Ledger
 import HummingbirdTLS
 import Logging
 import NIOCore
@@ -67,16 +68,8 @@ public struct TokenBook: Sendable {
         let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
         entries = text.split(separator: "\n").compactMap { line in
             let words = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard words.count == 2, !line.hasPrefix("#"), words[1].count == 64 else { return nil }
-            var bytes: [UInt8] = []
-            var i = words[1].startIndex
-            while i < words[1].endIndex {
-                let j = words[1].index(i, offsetBy: 2)
-                guard let b = UInt8(words[1][i..<j], radix: 16) else { return nil }
-                bytes.append(b)
-                i = j
-            }
-            return (String(words[0]), bytes)
+            guard words.count == 2, !line.hasPrefix("#"), words[1].count == 64, let digest = Hex.decode(String(words[1])) else { return nil }
+            return (String(words[0]), Array(digest))
         }
     }
 
@@ -97,8 +90,8 @@ public struct TokenBook: Sendable {
     /// A new random token (32 bytes, hex) and its line for the tokens file.
     public static func make(name: String) -> (token: String, line: String) {
         var generator = SystemRandomNumberGenerator()
-        let token = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
-        let digest = SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        let token = Hex.encode((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        let digest = Hex.encode(Data(SHA256.hash(data: Data(token.utf8))))
         return (token, "\(name) \(digest)")
     }
 }
