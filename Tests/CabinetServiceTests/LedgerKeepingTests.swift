@@ -35,15 +35,17 @@ import Testing
         // (within the 1,073 Wh the circuits' 3,900 W can draw in 15 minutes, a tenth more).
         var kWh = 12_000.0
         for step in [0.975, 1.05, 0] {
-            kWh += step
-            try peer.command("meter-set \(kWh)")
-            // The keeper sleeps on the manual clock until its boundary: move the clock only then.
+            // The keeper sleeps on the manual clock until its boundary once it has read its
+            // starting registers (the run's events are in the ledger before that read): set the
+            // register, and move the clock, only then.
             var sleeping = false
             for _ in 0 ..< 1_200 where !sleeping {
                 sleeping = clock.earliestDeadline != nil
                 if !sleeping { try await Task.sleep(for: .milliseconds(50)) }
             }
             #expect(sleeping)
+            kWh += step
+            try peer.command("meter-set \(kWh)")
             clock.advance(by: .seconds(900))
             await loop.tick()
             // The keeper wakes at the boundary, reads and records. (Up to a minute: other suites
