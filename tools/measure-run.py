@@ -1,16 +1,22 @@
 #!/usr/bin/env python3
 """The running controller's speed and size, against the Modbus test bed's cabinet peer
-(tools/modbus-testbed, cabinet mode), release build:
+(tools/modbus-testbed, cabinet mode), release build as tools/systemd/install.sh makes it
+(`swift build -c release --static-swift-stdlib --product lanterne`):
 
 1. Start to first output: from starting `lanterne run --ledger` (15-minute intervals) to its
    READY=1 on a notify socket of this script's own (systemd's protocol: sent once the first
    step has written the outputs), over RUNS starts.
-2. Idle: the last of those runs left alone for IDLE seconds, then its resident memory (VmRSS)
-   and the CPU it used meanwhile (utime + stime from /proc/PID/stat) as a share of one core.
+2. Idle: the last of those runs, past the moment it gives back its start-up's pages (10 s
+   after its first step, said in its log with its resident memory before and after) and asked
+   for its status once through its control socket, is left alone for IDLE seconds; then its
+   resident memory (VmRSS, and per file from /proc/PID/smaps), the CPU it used meanwhile
+   (utime + stime from /proc/PID/stat) as a share of one core, and the pages it read again
+   from storage meanwhile (major faults).
 3. SD-card bytes per day: `lanterne run --ledger` with a short interval; once the ledger has a first
 stretch of intervals (steady state: the file and its WAL exist), it reads the kernel's
 accounting of the process (/proc/PID/io: write_bytes, what reached the block layer — WAL
-appends and checkpoints; wchar, bytes passed to write()) over INTERVALS further intervals,
+appends and checkpoints; wchar, bytes passed to write()) over INTERVALS further intervals
+(and its resident memory at the end: a controller that has recorded hundreds of intervals),
 counted in the ledger. Each interval is one transaction whatever its length, with the same
 rows (the meter, each circuit, each inverter), so the bytes of one interval times 96 are the
 bytes of a day at 15-minute intervals. The events of a real day (a few switchings, a door)
@@ -49,9 +55,17 @@ def io_counters(pid):
     return values
 
 
+def stat_fields(pid):
+    return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+
+
 def cpu_seconds(pid):
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    fields = stat_fields(pid)
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def major_faults(pid):
+    return int(stat_fields(pid)[9])
 
 
 def rss_kb(pid):
@@ -64,18 +78,34 @@ def rss_kb(pid):
     return values
 
 
+def resident_by_file(pid):
+    """Resident kB per mapped file (anonymous memory as "[anonymous]"), from /proc/PID/smaps."""
+    sizes, name = {}, None
+    for line in open(f"/proc/{pid}/smaps"):
+        fields = line.split()
+        if "-" in fields[0] and not fields[0].endswith(":"):
+            name = fields[5] if len(fields) > 5 and fields[5].startswith("/") else "[anonymous]"
+        elif fields[0] == "Rss:":
+            sizes[name] = sizes.get(name, 0) + int(fields[1])
+    return sorted(sizes.items(), key=lambda item: -item[1])
+
+
 def start_to_ready(lanterne, cabinet, ledger, work, runs, idle):
-    """Seconds from each start to READY=1; then the last run's idle memory and CPU."""
+    """Seconds from each start to READY=1; then the last run's idle memory, CPU and faults."""
     path = os.path.join(work, "notify")
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(path)
     sock.settimeout(30)
     env = dict(os.environ, NOTIFY_SOCKET=path)
+    control = os.path.join(work, "control.sock")
+    log_path = os.path.join(work, "run.log")
     times = []
     for k in range(runs):
         t0 = time.monotonic()
-        proc = subprocess.Popen([lanterne, "run", "--cabinet", cabinet, "--ledger", ledger, "--log-level", "error"],
-                                env=env, stdout=subprocess.DEVNULL)
+        with open(log_path, "w") as log:
+            proc = subprocess.Popen([lanterne, "run", "--cabinet", cabinet, "--ledger", ledger, "--control", control,
+                                     "--state", os.path.join(work, "state.json"), "--log-level", "info"],
+                                    env=env, stdout=subprocess.DEVNULL, stderr=log)
         while True:
             data = sock.recv(4096)
             if data.startswith(b"READY=1"):
@@ -86,14 +116,19 @@ def start_to_ready(lanterne, cabinet, ledger, work, runs, idle):
             proc.wait()
             while not sock.recv(4096).startswith(b"STOPPING=1"):
                 pass
-    time.sleep(5)   # past the start
-    cpu0, t0 = cpu_seconds(proc.pid), time.monotonic()
+    time.sleep(15)   # past the start, and the start-up's pages given back
+    subprocess.run([lanterne, "status", "--control", control], stdout=subprocess.DEVNULL, check=True)
+    cpu0, faults0, t0 = cpu_seconds(proc.pid), major_faults(proc.pid), time.monotonic()
     time.sleep(idle)
-    cpu1, t1 = cpu_seconds(proc.pid), time.monotonic()
+    cpu1, faults1, t1 = cpu_seconds(proc.pid), major_faults(proc.pid), time.monotonic()
     rss = rss_kb(proc.pid)
+    rss["files"] = resident_by_file(proc.pid)
+    rss["faults"] = faults1 - faults0
     proc.terminate()
     proc.wait()
     sock.close()
+    released = [line.strip() for line in open(log_path) if "released the start-up's pages" in line]
+    rss["released"] = released[-1].split("] ", 1)[-1] if released else "no pages given back (see the run's log)"
     return times, rss, (cpu1 - cpu0) / (t1 - t0)
 
 
@@ -113,12 +148,13 @@ def main():
     parser.add_argument("--lanterne", default=os.path.join(ROOT, ".build/release/lanterne"))
     parser.add_argument("--runs", type=int, default=10, help="starts timed (default 10)")
     parser.add_argument("--idle", type=int, default=60, help="seconds of idle measured (default 60)")
-    parser.add_argument("--intervals", type=int, default=240, help="intervals measured (default 240)")
+    parser.add_argument("--intervals", type=int, default=240, help="intervals measured (default 240; 0: start and idle only)")
     parser.add_argument("--interval", type=int, default=1, help="the interval in seconds (default 1)")
     parser.add_argument("--warm-up", type=int, default=20, help="intervals recorded before measuring (default 20)")
     args = parser.parse_args()
     if not os.access(args.lanterne, os.X_OK):
-        sys.exit(f"{args.lanterne}: no such program (swift build -c release, or --lanterne PATH)")
+        sys.exit(f"{args.lanterne}: no such program (swift build -c release --static-swift-stdlib --product lanterne, "
+                 "as tools/systemd/install.sh builds it; or --lanterne PATH)")
     python = os.path.join(ROOT, ".build/modbus-venv/bin/python")
     if not os.access(python, os.X_OK):
         sys.exit(f"{python}: the test bed is not set up (tools/modbus-testbed/setup.sh)")
@@ -162,10 +198,16 @@ circuits:
         print(f"idle for {args.idle} s (15-minute intervals, fault sampling every 10 s): resident memory {rss['VmRSS'] / 1024:.1f} MB "
               f"({rss['RssAnon'] / 1024:.1f} MB anonymous, {rss['RssFile'] / 1024:.1f} MB of program and library files), "
               f"CPU {cpu * 100:.2f} % of a core")
+        print(f"  {rss['released']}; {rss['faults']} major faults (pages read again) while idle")
+        for name, kb in rss["files"][:8]:
+            print(f"  {kb / 1024:5.1f} MB  {name}")
         sys.stdout.flush()
+        if args.intervals == 0:
+            return
         ledger = os.path.join(work, "ledger.sqlite")
         controller = subprocess.Popen(
             [args.lanterne, "run", "--cabinet", cabinet, "--ledger", ledger, "--interval", f"{args.interval}s",
+             "--control", os.path.join(work, "control.sock"), "--state", os.path.join(work, "state.json"),
              "--log-level", "error"], stdout=subprocess.DEVNULL)
         print(f"lanterne run --interval {args.interval}s against the cabinet peer: "
               f"{args.warm_up} intervals to warm up, then {args.intervals} measured", file=sys.stderr)
@@ -185,6 +227,7 @@ circuits:
                 print(f"\r{shown}/{args.intervals} intervals", end="", file=sys.stderr)
             time.sleep(0.05)
         io1 = io_counters(controller.pid)
+        working = rss_kb(controller.pid)
         n1, e1 = intervals(ledger)
         elapsed = time.monotonic() - t0
         if sys.stderr.isatty():
@@ -197,6 +240,8 @@ circuits:
               f"({per_interval:.0f} per interval), write() calls {wchar} bytes ({wchar / measured:.0f} per interval)")
         print(f"at 15-minute intervals (96 a day): {per_interval * 96 / 1e6:.3f} MB written to storage per day "
               f"(write() calls: {wchar / measured * 96 / 1e6:.3f} MB per day)")
+        print(f"resident memory after {n1} intervals recorded: {working['VmRSS'] / 1024:.1f} MB "
+              f"({working['RssAnon'] / 1024:.1f} MB anonymous, {working['RssFile'] / 1024:.1f} MB of program and library files)")
     finally:
         if controller is not None:
             controller.terminate()

@@ -50,6 +50,9 @@ public enum ControllerRun {
         public var state: String?
         /// The control API on TCP too (`--https`).
         public var remote: RemoteAccess?
+        /// How long after the loop's first step the start-up's pages are given back
+        /// (``StartupPages``); nil: never.
+        public var releaseStartupPagesAfter: Duration? = .seconds(10)
 
         public init(ledger: String?, intervalSeconds: Int, generator: String) {
             self.ledger = ledger
@@ -139,6 +142,18 @@ public enum ControllerRun {
         }
         if let remote = options.remote {
             services.append(.init(service: try server.service(remote), successTerminationBehavior: .ignore))
+        }
+        if let delay = options.releaseStartupPagesAfter {
+            services.append(.init(service: StoppedByCancelling("start-up pages") {
+                // After the first step and the first samplings: what the start alone needed.
+                do {
+                    try await loop.heartbeat.firstBeat()
+                    try await Task.sleep(for: delay)
+                } catch { return }
+                // Not inside the log call: its message is not evaluated below its level.
+                let released = StartupPages.release()
+                logger.info("\(released)")
+            }, successTerminationBehavior: .ignore))
         }
         let status = "driving \(config.installation.circuits.count) circuit(s) of cabinet \(config.site.id) with profile \(config.profile.id)"
         services.append(.init(service: SystemdService(loop: loop, status: status, logger: logger), successTerminationBehavior: .ignore))
@@ -300,9 +315,7 @@ struct SystemdService: Service, CustomStringConvertible {
 
     private func readyThenWatchdog(_ systemd: SystemdNotifier) async {
         // Ready once the loop has made its first step (the outputs written).
-        while loop.heartbeat.age() == nil {
-            do { try await Task.sleep(for: .milliseconds(10)) } catch { return }
-        }
+        do { try await loop.heartbeat.firstBeat() } catch { return }
         Self.notify(systemd, "READY=1\nSTATUS=\(status)", logger: logger)
         guard let timeout = systemd.watchdogTimeout else { return }
         let tick = await loop.settings.tickInterval

@@ -37,11 +37,52 @@ extension NumberText {
 
 /// Instants as text in logs, events and notes: ISO 8601 in UTC to the second
 /// (`2026-01-01T00:00:00Z`).
+///
+/// Written by arithmetic on the proleptic Gregorian calendar (the civil date of a day count,
+/// H. Hinnant's algorithm), the fraction of a second dropped as `ISO8601DateFormatter` drops
+/// it: every log line and event writes one, and a formatter costs an ICU date format each time
+/// (its code and locale data stay in the controller's memory).
 public enum InstantText {
     public static func isoUTC(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
+        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let ofDay = seconds - days * 86_400
+        let (year, month, day) = civil(daysSinceEpoch: days)
+        var text = ""
+        text.reserveCapacity(20)
+        if year < 0 { text += "-" }
+        pad(abs(year), 4, into: &text)
+        text += "-"
+        pad(month, 2, into: &text)
+        text += "-"
+        pad(day, 2, into: &text)
+        text += "T"
+        pad(ofDay / 3_600, 2, into: &text)
+        text += ":"
+        pad(ofDay / 60 % 60, 2, into: &text)
+        text += ":"
+        pad(ofDay % 60, 2, into: &text)
+        text += "Z"
+        return text
+    }
+
+    /// The year, month (1–12) and day (1–31) of the day `days` after 1970-01-01.
+    static func civil(daysSinceEpoch days: Int64) -> (Int64, Int64, Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    private static func pad(_ value: Int64, _ width: Int, into text: inout String) {
+        let digits = String(value)
+        if digits.count < width { text += String(repeating: "0", count: width - digits.count) }
+        text += digits
     }
 }
 

@@ -121,6 +121,20 @@ import Testing
         #expect(try cabinet.io.get(unit: 1, table: "co", address: 0, count: 2) == [1, 1])
     }
 
+    /// Ten seconds after the first step, the run gives back the pages only its start needed
+    /// (``StartupPages``) and says so; it goes on driving the outputs and stops cleanly.
+    @Test func theStartsPagesAreGivenBackAndTheRunGoesOn() throws {
+        let cabinet = try Cabinet()
+        defer { try? FileManager.default.removeItem(at: cabinet.dir) }
+        let r = try cabinet.runUntilWritten([], thenWait: 12)
+        #expect(r.applied)
+        #expect(r.status == 0, "\(r.log)")
+        let line = r.log.split(separator: "\n").first { $0.contains("released the start-up's pages of ") }
+        #expect(line?.contains(" read-only file mapping(s): resident ") == true, "\(r.log)")
+        #expect(r.log.contains("every circuit to its safe state"))
+        #expect(try cabinet.io.get(unit: 1, table: "co", address: 0, count: 2) == [1, 1])
+    }
+
     /// Under systemd (`Type=notify`, `WatchdogSec=`): READY=1 once the outputs are written, the
     /// watchdog fed while the loop steps, STOPPING=1 on SIGTERM. systemd is not PID 1 here: an
     /// independent listener (Python's socket module) stands in for its notify socket.

@@ -245,9 +245,12 @@ public final class LibmodbusExampleServer: @unchecked Sendable {
     deinit { TestbedProcess.end(process) }
 
     /// Whether something listens on TCP `port`, read from /proc/net/tcp (connecting would use
-    /// up the example server's single connection).
+    /// up the example server's single connection). Read to its end: `String(contentsOfFile:)`
+    /// stops after the first 4 KB of a /proc file, about 27 sockets.
     static func isListening(port: UInt16) -> Bool {
-        guard let table = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8) else { return false }
+        guard let handle = FileHandle(forReadingAtPath: "/proc/net/tcp"), let data = try? handle.readToEnd() else { return false }
+        try? handle.close()
+        let table = String(decoding: data, as: UTF8.self)
         let needle = String(format: ":%04X ", port)
         return table.split(separator: "\n").contains { $0.contains(needle) && $0.split(separator: " ").count > 3 && $0.split(separator: " ")[3] == "0A" }
     }

@@ -10,7 +10,8 @@
 # The ledger and its key live in /var/lib/lanterne/ (the unit's StateDirectory).
 #
 # Usage: tools/systemd/install.sh [--binary PATH] [--cabinet DIR] [--root DIR] [--no-start]
-#   --binary PATH  the lanterne binary (default: .build/release/lanterne, built when missing)
+#   --binary PATH  the lanterne binary (default: .build/release/lanterne, built when missing,
+#                  with the Swift runtime and Foundation linked in: --static-swift-stdlib)
 #   --cabinet DIR  copies DIR's *.yaml into /etc/lanterne/ (DIR/cabinet.yaml must exist)
 #   --root DIR     installs under DIR instead of / (DIR/etc/passwd and DIR/etc/group must
 #                  exist: the user and group are made there with useradd/groupadd --root)
@@ -34,8 +35,10 @@ done
 if [ -z "$binary" ]; then
   binary="$repo/.build/release/lanterne"
   if [ ! -x "$binary" ]; then
-    echo "install.sh: building $binary (swift build -c release --product lanterne)"
-    (cd "$repo" && swift build -c release --product lanterne)
+    # The Swift runtime and Foundation linked in: the board needs no Swift toolchain, and the
+    # controller's pages are its own (docs/PERFORMANCE.md, memory).
+    echo "install.sh: building $binary (swift build -c release --static-swift-stdlib --product lanterne)"
+    (cd "$repo" && swift build -c release --static-swift-stdlib --product lanterne)
   fi
 fi
 [ -x "$binary" ] || { echo "install.sh: $binary is not an executable" >&2; exit 1; }

@@ -82,6 +82,13 @@ public final class Heartbeat: Sendable {
     public func age(at now: ContinuousClock.Instant = .now) -> Duration? {
         last.withLock { $0.map { now - $0 } }
     }
+
+    /// Returns once the loop has completed its first step (polled every 10 ms).
+    ///
+    /// - Throws: `CancellationError` when the task is cancelled first.
+    public func firstBeat() async throws {
+        while age() == nil { try await Task.sleep(for: .milliseconds(10)) }
+    }
 }
 
 /// Feeds systemd's watchdog at half its timeout, but only while the control loop beats: a loop
