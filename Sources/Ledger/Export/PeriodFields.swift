@@ -1,27 +1,6 @@
 import Astronomy
 import Foundation
 
-/// A time zone's offset from UTC, looked up once per stretch between two of its transitions:
-/// the export asks for it at every period, in time order.
-struct ZoneOffsets {
-    let timeZone: TimeZone
-    /// The offset in force over [from, until).
-    private var from = Int64.max, until = Int64.min, offset = 0
-
-    init(timeZone: TimeZone) { self.timeZone = timeZone }
-
-    /// The offset at `t` in seconds, east positive (as `TimeZone.secondsFromGMT(for:)`).
-    mutating func offset(at t: Int64) -> Int {
-        if from <= t && t < until { return offset }
-        let instant = Date(timeIntervalSince1970: TimeInterval(t))
-        offset = timeZone.secondsFromGMT(for: instant)
-        from = t
-        until = timeZone.nextDaylightSavingTimeTransition(after: instant)
-            .map { Int64($0.timeIntervalSince1970.rounded(.up)) } ?? .max
-        return offset
-    }
-}
-
 /// The five fields every row of a period shares — `period_start_utc`, `period_end_utc`,
 /// `period_start_local`, `time_zone`, `cabinet_id` — written by hand into bytes once per
 /// period (no formatter, no string per period). The last two, the same for every period, are

@@ -1,5 +1,6 @@
 import Astronomy
 import Foundation
+import Synchronization
 
 /// Conversions between UTC instants and the local time of one IANA time zone, with the rules
 /// of DESIGN.md:
@@ -11,10 +12,24 @@ import Foundation
 /// their evening.
 public struct LocalClock: Sendable, Hashable {
     public let timeZone: TimeZone
-    public init(timeZone: TimeZone) { self.timeZone = timeZone }
+    /// The offsets, looked up once per stretch between transitions: the control loop asks at
+    /// every step.
+    private let offsets: SharedOffsets
 
-    /// The zone's offset from UTC at `instant`, in seconds (east positive).
-    public func utcOffset(at instant: Date) -> Int { timeZone.secondsFromGMT(for: instant) }
+    public init(timeZone: TimeZone) {
+        self.timeZone = timeZone
+        offsets = SharedOffsets(ZoneOffsets(timeZone: timeZone))
+    }
+
+    public static func == (a: LocalClock, b: LocalClock) -> Bool { a.timeZone == b.timeZone }
+    public func hash(into hasher: inout Hasher) { hasher.combine(timeZone) }
+
+    /// The zone's offset from UTC at `instant`, in seconds (east positive), as
+    /// `TimeZone.secondsFromGMT(for:)` says (transitions fall on whole seconds).
+    public func utcOffset(at instant: Date) -> Int {
+        let t = Int64(instant.timeIntervalSince1970.rounded(.down))
+        return offsets.lookup.withLock { $0.offset(at: t) }
+    }
 
     /// The local calendar date and the seconds since local midnight at `instant`.
     public func local(_ instant: Date) -> (date: CivilDate, secondsOfDay: Int) {
@@ -55,4 +70,10 @@ public struct LocalClock: Sendable, Hashable {
 
     /// The UTC offset at local noon of `date` (what sun computations for that date take).
     public func offsetAtNoon(of date: CivilDate) -> Int { utcOffset(at: noon(of: date)) }
+}
+
+/// One ``ZoneOffsets`` shared by the copies of a clock.
+private final class SharedOffsets: Sendable {
+    let lookup: Mutex<ZoneOffsets>
+    init(_ offsets: ZoneOffsets) { lookup = Mutex(offsets) }
 }
