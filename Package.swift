@@ -50,7 +50,7 @@ let package = Package(
     ],
     targets: [
         // Pure foundations.
-        .target(name: "Units", swiftSettings: strict),
+        .target(name: "Units", dependencies: ["Astronomy"], swiftSettings: strict),
         .target(name: "Astronomy", swiftSettings: strict),
         .target(name: "SourceFiles", dependencies: ["Units", "Astronomy", .product(name: "Yams", package: "Yams")], swiftSettings: strict),
         .target(name: "Lighting", dependencies: ["Units", "Astronomy", "SourceFiles"], swiftSettings: strict),

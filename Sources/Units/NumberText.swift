@@ -1,3 +1,4 @@
+import Astronomy
 import Foundation
 
 /// Numbers as people read them: digits grouped by thousands. The one place grouping is
@@ -38,51 +39,50 @@ extension NumberText {
 /// Instants as text in logs, events and notes: ISO 8601 in UTC to the second
 /// (`2026-01-01T00:00:00Z`).
 ///
-/// Written by arithmetic on the proleptic Gregorian calendar (the civil date of a day count,
-/// H. Hinnant's algorithm), the fraction of a second dropped as `ISO8601DateFormatter` drops
-/// it: every log line and event writes one, and a formatter costs an ICU date format each time
-/// (its code and locale data stay in the controller's memory).
+/// Written by hand from the civil date of the day (``CivilDate``), the fraction of a second
+/// dropped as `ISO8601DateFormatter` drops it: every log line and event writes one, and a
+/// formatter costs an ICU date format each time (its code and locale data stay in the
+/// controller's memory). The ledger's export writes its periods with the same pieces.
 public enum InstantText {
     public static func isoUTC(_ date: Date) -> String {
-        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let ofDay = seconds - days * 86_400
-        let (year, month, day) = civil(daysSinceEpoch: days)
-        var text = ""
-        text.reserveCapacity(20)
-        if year < 0 { text += "-" }
-        pad(abs(year), 4, into: &text)
-        text += "-"
-        pad(month, 2, into: &text)
-        text += "-"
-        pad(day, 2, into: &text)
-        text += "T"
-        pad(ofDay / 3_600, 2, into: &text)
-        text += ":"
-        pad(ofDay / 60 % 60, 2, into: &text)
-        text += ":"
-        pad(ofDay % 60, 2, into: &text)
-        text += "Z"
-        return text
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(20)
+        appendDateTime(Int64(date.timeIntervalSince1970.rounded(.down)), to: &bytes)
+        bytes.append(UInt8(ascii: "Z"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// The year, month (1–12) and day (1–31) of the day `days` after 1970-01-01.
-    static func civil(daysSinceEpoch days: Int64) -> (Int64, Int64, Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    /// `YYYY-MM-DDTHH:MM:SS` of `seconds` since the epoch, read as UTC.
+    @inlinable public static func appendDateTime(_ seconds: Int64, to bytes: inout [UInt8]) {
+        let (days, second) = seconds.quotientAndRemainder(dividingBy: 86_400)
+        let (day, secondOfDay) = second < 0 ? (days - 1, Int(second) + 86_400) : (days, Int(second))
+        let date = CivilDate(daysSinceEpoch: Int(day))
+        appendDigits(date.year, width: 4, to: &bytes)
+        bytes.append(UInt8(ascii: "-"))
+        appendDigits(date.month, width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: "-"))
+        appendDigits(date.day, width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: "T"))
+        appendDigits(secondOfDay / 3600, width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        appendDigits(secondOfDay / 60 % 60, width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        appendDigits(secondOfDay % 60, width: 2, to: &bytes)
     }
 
-    private static func pad(_ value: Int64, _ width: Int, into text: inout String) {
-        let digits = String(value)
-        if digits.count < width { text += String(repeating: "0", count: width - digits.count) }
-        text += digits
+    /// A non-negative number in decimal, zero-padded to at least `width` digits (as `%0*d`).
+    @inlinable public static func appendDigits(_ value: Int, width: Int, to bytes: inout [UInt8]) {
+        var divisor = 1, digits = 1
+        while digits < width || value / divisor >= 10 {
+            divisor *= 10
+            digits += 1
+        }
+        var rest = value
+        while divisor > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
     }
 }
 

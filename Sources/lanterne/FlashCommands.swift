@@ -24,7 +24,7 @@ struct KeysCommand: ParsableCommand {
         var name: String
 
         @Option(help: ArgumentHelp("The controller's tokens file (lanterne run --control-tokens).", valueName: "file"))
-        var tokens: String = "/etc/lanterne/control-tokens"
+        var tokens: String = ControlPaths.tokens
 
         func validate() throws {
             guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.@".contains($0) }) else {

@@ -137,12 +137,19 @@ struct Percent: ArgumentValue {
     }
 }
 
+/// Where the unit's controller keeps its control socket and its tokens file: the defaults of
+/// `lanterne run` and of the commands that talk to it.
+enum ControlPaths {
+    static let socket = "/run/lanterne/control.sock"
+    static let tokens = "/etc/lanterne/control-tokens"
+}
+
 /// `--control PATH`: the controller's control socket; or `--controller URL --token-file F`: its
 /// HTTPS listener.
 struct ControlOptions: ParsableArguments {
     @Option(name: .customLong("control"), help: ArgumentHelp(
         "The running controller's control socket (its group's members may use it).", valueName: "path"))
-    var control: String = "/run/lanterne/control.sock"
+    var control: String = ControlPaths.socket
 
     @Option(name: .customLong("controller"), help: ArgumentHelp(
         "A controller's HTTPS listener instead of the local socket (https://HOST:PORT).", valueName: "url"))

@@ -53,7 +53,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("control"), help: ArgumentHelp(
         "The control API's Unix socket, for 'lanterne status', 'lanterne override'... (mode 0660, group --control-group); 'none': no control API.",
         valueName: "path"))
-    var control: String = "/run/lanterne/control.sock"
+    var control: String = ControlPaths.socket
 
     @Option(name: .customLong("control-group"), help: ArgumentHelp(
         "The group whose members may use the control socket (when it does not exist, only the socket's owner can).", valueName: "group"))
@@ -77,7 +77,7 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("control-tokens"), help: ArgumentHelp(
         "The tokens that open the API on TCP: 'NAME SHA256' per line ('lanterne keys token' adds one).", valueName: "file"))
-    var controlTokens: String = "/etc/lanterne/control-tokens"
+    var controlTokens: String = ControlPaths.tokens
 
     @Option(name: .customLong("state"), help: ArgumentHelp(
         "The state file: the profile in force and the overrides, written atomically at each change and read back at the start (default: state.json in $STATE_DIRECTORY when systemd gives one; else none, and overrides end with the process).",

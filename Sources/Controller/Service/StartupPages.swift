@@ -77,10 +77,10 @@ public enum StartupPages {
     /// changes nothing.
     public static func release() -> Released {
         let before = residentKilobytes()
-        let maps = procText("/proc/self/maps") ?? ""
+        let mappings = readOnlyFileMappings(maps: procText("/proc/self/maps") ?? "")
         var released = Released(mappings: 0, refused: [], residentBefore: before, residentAfter: nil)
         var refusedBy: [Int32: [String]] = [:]
-        for mapping in readOnlyFileMappings(maps: maps) {
+        for mapping in mappings {
             let start = UnsafeMutableRawPointer(bitPattern: mapping.start)
             if madvise(start, mapping.length, MADV_RANDOM) == 0, madvise(start, mapping.length, MADV_PAGEOUT) == 0 {
                 released.mappings += 1
@@ -89,7 +89,7 @@ public enum StartupPages {
             }
         }
         // What the page cache kept and no one maps any more.
-        for path in Set(readOnlyFileMappings(maps: maps).map(\.path)) {
+        for path in Set(mappings.map(\.path)) {
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { continue }
             _ = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED)
